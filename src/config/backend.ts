@@ -1,0 +1,116 @@
+/**
+ * `backend.tf.json`: the single source of the remote-state settings, in Terraform's own JSON
+ * syntax. The `state` stack creates exactly the bucket and lock table it names; every other
+ * stack's S3 backend is built from it with a key of its own.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ConfigError, explainBuiltinIssue, formatIssues } from "./errors";
+import { explain, region } from "./rules";
+
+export const BACKEND_FILE = "backend.tf.json";
+
+const S3BackendSchema = z
+  .strictObject({
+    /** The state bucket. Dots are refused: they break TLS for virtual-hosted-style requests. */
+    bucket: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+        explain(
+          "is not a usable S3 bucket name",
+          "3 to 63 characters of a-z, 0-9 and -, starting and ending with a letter or digit",
+          'make it globally unique, e.g. "<project>-terraform-state-<account id>"',
+        ),
+      ),
+    region,
+    /** The DynamoDB lock table (the default locking). */
+    dynamodb_table: z
+      .string()
+      .regex(
+        /^[a-zA-Z0-9_.-]{3,255}$/,
+        explain(
+          "is not a valid DynamoDB table name",
+          "3 to 255 characters of a-z, A-Z, 0-9, _, . and -",
+          'use e.g. "<project>-terraform-locks"',
+        ),
+      )
+      .optional(),
+    /** S3 native locking (Terraform >= 1.10): a `.tflock` object beside the state. */
+    use_lockfile: z.boolean().optional(),
+    encrypt: z.literal(
+      true,
+      explain(
+        "must be true",
+        "true",
+        "state holds secrets in plain text; keep it encrypted at rest",
+      ),
+    ),
+    key: z
+      .never(
+        explain(
+          "must not be set here",
+          "no key",
+          "remove it; each stack gets its own key, <project>/<stack>.tfstate",
+        ),
+      )
+      .optional(),
+  })
+  .refine((s3) => s3.dynamodb_table !== undefined || s3.use_lockfile === true, {
+    path: ["dynamodb_table"],
+    error: explain(
+      "is missing, and use_lockfile is not true, so state would be unlocked",
+      "a dynamodb_table (default), use_lockfile: true, or both while migrating",
+      'add "dynamodb_table": "<project>-terraform-locks"',
+    ),
+  });
+
+const BackendFileSchema = z.strictObject({
+  terraform: z.strictObject({ backend: z.strictObject({ s3: S3BackendSchema }) }),
+});
+
+export interface BackendConfig {
+  readonly bucket: string;
+  readonly region: string;
+  /** Set when state is locked with DynamoDB. */
+  readonly dynamodbTable?: string;
+  /** True when state is locked with S3 native lock files. */
+  readonly useLockfile: boolean;
+}
+
+/** Validates the parsed contents of `backend.tf.json`. */
+export function parseBackend(json: unknown): BackendConfig {
+  const result = BackendFileSchema.safeParse(json, { error: explainBuiltinIssue });
+  if (!result.success) {
+    throw new ConfigError(formatIssues(BACKEND_FILE, json, result.error.issues));
+  }
+  const s3 = result.data.terraform.backend.s3;
+  return {
+    bucket: s3.bucket,
+    region: s3.region,
+    dynamodbTable: s3.dynamodb_table,
+    useLockfile: s3.use_lockfile ?? false,
+  };
+}
+
+/** Reads and validates `backend.tf.json`; a missing or malformed file is a `ConfigError`. */
+export function loadBackend(path: string = BACKEND_FILE): BackendConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError([
+      `${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); ` +
+        `fix: create it at the repository root with terraform.backend.s3 { bucket, region, dynamodb_table, encrypt: true }`,
+    ]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([
+      `${path}: is not valid JSON (${(error as Error).message}); fix: correct the syntax`,
+    ]);
+  }
+  return parseBackend(json);
+}

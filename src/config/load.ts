@@ -1,0 +1,65 @@
+import { ConfigError, explainBuiltinIssue, formatIssues } from "./errors";
+import { explain } from "./rules";
+import {
+  ENVIRONMENT_NAMES,
+  EnvironmentSchema,
+  ProjectSchema,
+  type EnvironmentConfig,
+  type EnvironmentInput,
+  type EnvironmentName,
+  type PlatformConfig,
+  type ProjectInput,
+} from "./schema";
+import { prod } from "./prod";
+import { project } from "./project";
+import { staging } from "./staging";
+
+export interface PlatformInput {
+  readonly project: ProjectInput;
+  readonly environments: Readonly<Record<EnvironmentName, EnvironmentInput>>;
+}
+
+/** The configuration committed in `src/config/`. */
+export const committedConfig: PlatformInput = { project, environments: { staging, prod } };
+
+/**
+ * Parses and cross-checks the whole configuration. Collects every problem of every environment
+ * and throws one `ConfigError` listing them all, so a user fixes them in one pass.
+ */
+export function parseConfig(input: PlatformInput = committedConfig): PlatformConfig {
+  const problems: string[] = [];
+
+  const projectResult = ProjectSchema.safeParse(input.project, { error: explainBuiltinIssue });
+  if (!projectResult.success) {
+    problems.push(...formatIssues("project", input.project, projectResult.error.issues));
+  }
+
+  const environments: Partial<Record<EnvironmentName, EnvironmentConfig>> = {};
+  for (const name of ENVIRONMENT_NAMES) {
+    const raw = input.environments[name];
+    const result = EnvironmentSchema.safeParse(raw, { error: explainBuiltinIssue });
+    if (!result.success) {
+      problems.push(...formatIssues(name, raw, result.error.issues));
+      continue;
+    }
+    if (projectResult.success && result.data.region !== projectResult.data.region) {
+      problems.push(
+        `${name}.region: ${JSON.stringify(result.data.region)} ` +
+          explain(
+            `differs from project.region ${JSON.stringify(projectResult.data.region)}`,
+            "the project's region, where the shared image repository lives",
+            "set both to the same region (cross-region pulls bypass the VPC endpoints)",
+          ),
+      );
+    }
+    if (projectResult.success) {
+      environments[name] = { ...result.data, name, project: projectResult.data };
+    }
+  }
+
+  if (problems.length > 0 || !projectResult.success) throw new ConfigError(problems);
+  return {
+    project: projectResult.data,
+    environments: environments as Record<EnvironmentName, EnvironmentConfig>,
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Field-level vocabulary of the configuration schema: the checks and the messages that name
+ * what is allowed and how to fix a value. The formatter in `errors.ts` prefixes each message
+ * with the field path and the offending value.
+ */
+import { z } from "zod";
+import { isPrivate, parseCidr } from "../lib/cidr";
+
+/** `<problem>; allowed: <allowed>; fix: <fix>` — the shape of every configuration error. */
+export function explain(problem: string, allowed: string, fix: string): string {
+  return `${problem}; allowed: ${allowed}; fix: ${fix}`;
+}
+
+export const AWS_REGION_PATTERN =
+  /^(us|eu|ap|sa|ca|me|af|il|mx)-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d$/;
+
+export const region = z
+  .string()
+  .regex(
+    AWS_REGION_PATTERN,
+    explain(
+      "is not an AWS region",
+      "a region of the commercial aws partition such as eu-west-1 or us-east-1",
+      "use the region code, not its display name",
+    ),
+  );
+
+export const accountId = z
+  .string()
+  .regex(
+    /^\d{12}$/,
+    explain(
+      "is not an AWS account id",
+      "exactly 12 digits, as a string",
+      'quote it and keep leading zeros, e.g. "012345678901"',
+    ),
+  );
+
+export const accountIds = z
+  .array(accountId)
+  .min(
+    1,
+    explain(
+      "is empty",
+      "one or more 12-digit account ids",
+      "list the account(s) this stack may be planned against, so a plan with the wrong credentials fails",
+    ),
+  );
+
+/** Tags end up on every resource through the provider's `default_tags`. */
+export const tags = z
+  .record(
+    z
+      .string()
+      .min(1)
+      .max(128, explain("is too long for a tag key", "1 to 128 characters", "shorten the key"))
+      .regex(
+        /^(?!aws:)[\p{L}\p{N}\s_.:/=+\-@]+$/u,
+        explain(
+          "is not a valid tag key",
+          "letters, digits, spaces and _ . : / = + - @, not starting with aws:",
+          "rename the tag",
+        ),
+      ),
+    z
+      .string()
+      .max(256, explain("is too long for a tag value", "at most 256 characters", "shorten it")),
+  )
+  .default({});
+
+export const vpcCidr = z.string().refine(
+  (text) => {
+    const cidr = parseCidr(text);
+    return (
+      cidr !== undefined && cidr.prefixLength >= 16 && cidr.prefixLength <= 24 && isPrivate(cidr)
+    );
+  },
+  {
+    error: (issue) =>
+      explain(
+        parseCidr(String(issue.input)) ? "is not usable as a VPC CIDR" : "is not a valid IPv4 CIDR",
+        "a network address a.b.c.d/n with n from 16 to 24 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
+        'use e.g. "10.0.0.0/16" (one distinct range per environment)',
+      ),
+  },
+);
+
+/** The values CloudWatch Logs accepts for `retention_in_days`. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+export const retentionDays = z
+  .number()
+  .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+    error: explain(
+      "is not a retention CloudWatch Logs accepts",
+      LOG_RETENTION_DAYS.join(", "),
+      "pick the nearest of those values",
+    ),
+  });
+
+export function integerBetween(min: number, max: number, fix: string) {
+  const message = explain(`is out of range`, `an integer from ${min} to ${max}`, fix);
+  return z.number().int(message).min(min, message).max(max, message);
+}

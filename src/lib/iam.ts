@@ -1,0 +1,38 @@
+/**
+ * IAM policy documents as typed data, rendered with JSON.stringify. Tokens (resource ARNs) stay
+ * Terraform interpolations inside the JSON string, so every statement names the exact resource
+ * it grants on, and the tests can read the documents back from the synthesized JSON.
+ */
+
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Action: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly Principal?: Record<string, string | readonly string[]>;
+  readonly Condition?: Record<string, Record<string, string | readonly string[] | boolean>>;
+}
+
+export function policyDocument(...statements: PolicyStatement[]): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/**
+ * A trust policy for an AWS service principal, bound to this account (and, where given, to the
+ * source ARN pattern), so the service cannot be used as a confused deputy by another account.
+ */
+export function serviceTrustPolicy(
+  service: string,
+  accountId: string,
+  sourceArnLike?: string,
+): string {
+  return policyDocument({
+    Effect: "Allow",
+    Principal: { Service: service },
+    Action: "sts:AssumeRole",
+    Condition: {
+      StringEquals: { "aws:SourceAccount": accountId },
+      ...(sourceArnLike ? { ArnLike: { "aws:SourceArn": sourceArnLike } } : {}),
+    },
+  });
+}

@@ -1,0 +1,33 @@
+import { TerraformOutput } from "cdktf";
+import type { Construct } from "constructs";
+import type { BackendConfig } from "../config/backend";
+import type { ProjectConfig } from "../config/schema";
+import { StateBackend } from "../constructs/state-backend";
+import { PlatformStack } from "./platform-stack";
+
+/**
+ * The bootstrap stack: creates exactly the bucket and lock table that `backend.tf.json` names,
+ * in the bucket's region. Its own state is local (`terraform.state.tfstate` in its directory):
+ * apply it once, then keep that file safe or migrate it into the bucket (see docs/state.md).
+ */
+export class StateStack extends PlatformStack {
+  public readonly backend: StateBackend;
+
+  constructor(scope: Construct, id: string, project: ProjectConfig, backend: BackendConfig) {
+    super(scope, id, {
+      project: project.name,
+      region: backend.region,
+      allowedAccountIds: project.sharedAccountIds,
+      tags: { ...project.tags, Project: project.name, Environment: "shared", ManagedBy: "cdktf" },
+      backend: { kind: "local" },
+    });
+    this.backend = new StateBackend(this, "state", {
+      bucketName: backend.bucket,
+      lockTableName: backend.dynamodbTable,
+    });
+    new TerraformOutput(this, "state_bucket", { value: this.backend.bucket.bucket });
+    if (this.backend.lockTable) {
+      new TerraformOutput(this, "lock_table", { value: this.backend.lockTable.name });
+    }
+  }
+}
