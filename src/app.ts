@@ -1,9 +1,9 @@
 import { App } from "cdktf";
-import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { loadBackend, type BackendConfig } from "./config/backend";
 import { ConfigError } from "./config/errors";
-import { parseConfig } from "./config/load";
+import { parseConfig, type PlatformInput } from "./config/load";
 import { ENVIRONMENT_NAMES, type PlatformConfig } from "./config/schema";
 import { EnvironmentStack } from "./stacks/environment-stack";
 import { StateStack } from "./stacks/state-stack";
@@ -16,16 +16,27 @@ export function buildPlatform(app: App, config: PlatformConfig, backend: Backend
   }
 }
 
+export interface SynthesizeOptions {
+  /** @default - `$CDKTF_OUTDIR` (set by the cdktf CLI), else `cdktf.out` */
+  readonly outdir?: string;
+  /** @default - the configuration committed in src/config/ */
+  readonly input?: PlatformInput;
+  /** @default "backend.tf.json" */
+  readonly backendFile?: string;
+}
+
 /**
  * Validates all input, then synthesizes into a fresh directory beside `outdir` and swaps it in
  * only when synthesis succeeded, so `outdir` never holds a half-written or stale mix of stacks.
  */
-export function synthesize(outdir: string = process.env.CDKTF_OUTDIR ?? "cdktf.out"): void {
-  const config = parseConfig();
-  const backend = loadBackend();
+export function synthesize(options: SynthesizeOptions = {}): void {
+  const config = parseConfig(options.input);
+  const backend = loadBackend(options.backendFile);
+  const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
 
   const target = resolve(outdir);
   const staging = mkdtempSync(join(dirname(target), `.${basename(target)}-`));
+  chmodSync(staging, 0o755);
   try {
     const app = new App({ outdir: staging });
     buildPlatform(app, config, backend);

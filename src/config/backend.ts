@@ -82,7 +82,14 @@ export interface BackendConfig {
 export function parseBackend(json: unknown): BackendConfig {
   const result = BackendFileSchema.safeParse(json, { error: explainBuiltinIssue });
   if (!result.success) {
-    throw new ConfigError(formatIssues(BACKEND_FILE, json, result.error.issues));
+    throw new ConfigError(
+      formatIssues(
+        BACKEND_FILE,
+        json,
+        result.error.issues,
+        "src/config/backend.ts and docs/state.md",
+      ),
+    );
   }
   const s3 = result.data.terraform.backend.s3;
   return {

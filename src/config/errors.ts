@@ -21,10 +21,12 @@ export class ConfigError extends Error {
  */
 export const explainBuiltinIssue: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
-    case "invalid_type":
+    case "invalid_type": {
+      const kind = `${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`;
       return issue.input === undefined
-        ? `is missing; allowed: a ${issue.expected}; fix: add the field`
-        : `has the wrong type; allowed: a ${issue.expected}; fix: write it as a ${issue.expected}`;
+        ? `is missing; allowed: ${kind}; fix: add the field`
+        : `has the wrong type; allowed: ${kind}; fix: write it as ${kind}`;
+    }
     case "invalid_value":
       return `is not allowed; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}; fix: use one of those`;
     case "too_small":
@@ -51,11 +53,15 @@ function render(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** Turns zod issues into `<root>.<path>: <value> <problem>; allowed: ...; fix: ...` lines. */
+/**
+ * Turns zod issues into `<root>.<path>: <value> <problem>; allowed: ...; fix: ...` lines.
+ * `fieldsDoc` names where the valid field names are documented, for misspelt fields.
+ */
 export function formatIssues(
   root: string,
   input: unknown,
   issues: readonly z.core.$ZodIssue[],
+  fieldsDoc = "src/config/schema.ts",
 ): string[] {
   return issues.flatMap((issue) => {
     const path = [root, ...issue.path.map(String)];
@@ -64,8 +70,13 @@ export function formatIssues(
       return issue.keys.map(
         (key) =>
           `${[...path, key].join(".")}: ${render((parent as Record<string, unknown>)?.[key])} is not a known field; ` +
-          `allowed: the fields documented in src/config/schema.ts; fix: remove it or correct its spelling`,
+          `allowed: the fields documented in ${fieldsDoc}; fix: remove it or correct its spelling`,
       );
+    }
+    if (issue.code === "invalid_key") {
+      // A record key failed its schema: show the key itself and the key schema's message.
+      const key = issue.path[issue.path.length - 1];
+      return issue.issues.map((inner) => `${path.join(".")}: ${render(key)} ${inner.message}`);
     }
     const raw = valueAt(input, issue.path);
     const value = raw === undefined && "input" in issue ? issue.input : raw;

@@ -209,10 +209,12 @@ export const EnvironmentSchema = z
       });
     } catch (error) {
       if (!(error instanceof SubnetPlanError)) throw error;
+      // An unparsable CIDR is already reported by the field's own check.
+      if (error.field === "cidr") return;
       ctx.addIssue({
         code: "custom",
         path: ["network", error.field],
-        input: error.field === "cidr" ? network.cidr : network.subnetPrefixLengths,
+        input: network.subnetPrefixLengths,
         message: error.message,
       });
     }

@@ -1,0 +1,55 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { synthesize } from "../src/app";
+import { ConfigError } from "../src/config/errors";
+import { committedConfig } from "../src/config/load";
+
+const freshDir = () => mkdtempSync(join(tmpdir(), "synth-"));
+
+describe("synthesize", () => {
+  it("writes one Terraform JSON document per stack into the output directory", () => {
+    const outdir = join(freshDir(), "cdktf.out");
+    synthesize({ outdir });
+    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["prod", "staging", "state"]);
+    for (const stack of ["prod", "staging", "state"]) {
+      const json = JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+      expect(json.provider.aws).toHaveLength(1);
+    }
+  });
+
+  it("writes nothing, and leaves the previous output whole, when the configuration is invalid", () => {
+    const parent = freshDir();
+    const outdir = join(parent, "cdktf.out");
+    synthesize({ outdir });
+    const before = readFileSync(join(outdir, "stacks", "prod", "cdk.tf.json"), "utf8");
+    const broken = {
+      ...committedConfig,
+      environments: {
+        ...committedConfig.environments,
+        prod: { ...committedConfig.environments.prod, network: { cidr: "10.0.0.0/33" } },
+      },
+    };
+    expect(() => synthesize({ outdir, input: broken })).toThrow(ConfigError);
+    expect(readFileSync(join(outdir, "stacks", "prod", "cdk.tf.json"), "utf8")).toBe(before);
+    expect(readdirSync(parent)).toEqual(["cdktf.out"]);
+  });
+
+  it("writes nothing when backend.tf.json is missing", () => {
+    const outdir = join(freshDir(), "cdktf.out");
+    expect(() => synthesize({ outdir, backendFile: join(freshDir(), "backend.tf.json") })).toThrow(
+      /backend\.tf\.json: cannot be read \(ENOENT\)/,
+    );
+    expect(existsSync(outdir)).toBe(false);
+  });
+
+  it("refuses a malformed backend.tf.json before writing", () => {
+    const dir = freshDir();
+    const backendFile = join(dir, "backend.tf.json");
+    writeFileSync(backendFile, JSON.stringify({ terraform: { backend: { s3: { bucket: "x" } } } }));
+    const outdir = join(dir, "cdktf.out");
+    expect(() => synthesize({ outdir, backendFile })).toThrow(ConfigError);
+    expect(existsSync(outdir)).toBe(false);
+  });
+});

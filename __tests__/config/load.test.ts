@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/config/errors";
+import { committedConfig, parseConfig, type PlatformInput } from "../../src/config/load";
+import { configWith } from "../helpers";
+
+/** The single problem a bad configuration produces. */
+function problemsOf(attempt: () => unknown): readonly string[] {
+  try {
+    attempt();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("configuration was accepted");
+}
+
+describe("the committed configuration", () => {
+  it("parses, and fills the defaults the environment files leave out", () => {
+    const config = parseConfig();
+    expect(config.environments.prod.network.availabilityZones).toEqual([
+      "eu-west-1a",
+      "eu-west-1b",
+      "eu-west-1c",
+    ]);
+    expect(config.environments.staging.network.subnetPrefixLengths).toEqual({
+      private: 20,
+      public: 24,
+      isolated: 24,
+    });
+    expect(config.environments.prod.project.name).toBe("orbit");
+  });
+});
+
+describe("invalid configuration is rejected with the field, the value, what is allowed and the fix", () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    [
+      "a CIDR with a /33 prefix",
+      () => configWith("prod", { network: { cidr: "10.0.0.0/33" } }),
+      /^prod\.network\.cidr: "10\.0\.0\.0\/33" is not a valid IPv4 CIDR; allowed: .*; fix: /,
+    ],
+    [
+      "a public VPC range",
+      () => configWith("staging", { network: { cidr: "8.8.0.0/16" } }),
+      /^staging\.network\.cidr: "8\.8\.0\.0\/16" is not usable as a VPC CIDR; allowed: .*10\.0\.0\.0\/8/,
+    ],
+    [
+      "five AZs",
+      () => configWith("staging", { network: { azCount: 5 as 2 } }),
+      /^staging\.network\.azCount: 5 is not a supported AZ count; allowed: 2 or 3; fix: /,
+    ],
+    [
+      "an unknown NAT mode",
+      () => configWith("prod", { network: { natGateways: "double" as "single" } }),
+      /^prod\.network\.natGateways: "double" is not a NAT mode; allowed: "none", "single", "perAz"/,
+    ],
+    [
+      "subnets that do not fit the VPC",
+      () => configWith("prod", { network: { cidr: "10.0.0.0/20" } }),
+      /^prod\.network\.subnetPrefixLengths: .* do not fit in 10\.0\.0\.0\/20 .*; use longer prefix lengths or a larger VPC CIDR/,
+    ],
+    [
+      "a subnet prefix beyond AWS's /28",
+      () => configWith("staging", { network: { subnetPrefixLengths: { isolated: 29 } } }),
+      /^staging\.network\.subnetPrefixLengths\.isolated: 29 is out of range; allowed: an integer from 16 to 28/,
+    ],
+    [
+      "AZs of another region",
+      () =>
+        configWith("staging", {
+          network: { availabilityZones: ["us-east-1a", "eu-west-1b"] },
+        }),
+      /^staging\.network\.availabilityZones\.0: "us-east-1a" is not a zone of the environment's region eu-west-1/,
+    ],
+    [
+      "fewer AZ names than azCount",
+      () => configWith("prod", { network: { availabilityZones: ["eu-west-1a", "eu-west-1b"] } }),
+      /^prod\.network\.availabilityZones: \["eu-west-1a","eu-west-1b"\] names 2 zones but network\.azCount is 3/,
+    ],
+    [
+      "an account id of 11 digits",
+      () => configWith("prod", { allowedAccountIds: ["22222222222"] }),
+      /^prod\.allowedAccountIds\.0: "22222222222" is not an AWS account id; allowed: exactly 12 digits/,
+    ],
+    [
+      "no allowed accounts",
+      () => configWith("prod", { allowedAccountIds: [] }),
+      /^prod\.allowedAccountIds: \[\] is empty; allowed: one or more 12-digit account ids/,
+    ],
+    [
+      "a region display name",
+      () => configWith("staging", { region: "Ireland" }),
+      /^staging\.region: "Ireland" is not an AWS region; allowed: .*eu-west-1/,
+    ],
+    [
+      "an environment region other than the project's",
+      () =>
+        configWith("staging", {
+          region: "us-east-1",
+          network: { availabilityZones: ["us-east-1a", "us-east-1b"] },
+        }),
+      /^staging\.region: "us-east-1" differs from project\.region "eu-west-1"/,
+    ],
+    [
+      "a misspelt field",
+      () => configWith("staging", { network: { natGateway: "none" } as never }),
+      /^staging\.network\.natGateway: "none" is not a known field; .*fix: remove it or correct its spelling/,
+    ],
+    [
+      "a privileged container port",
+      () => configWith("prod", { service: { containerPort: 80 } }),
+      /^prod\.service\.containerPort: 80 is out of range; allowed: an integer from 1024 to 32767/,
+    ],
+    [
+      "a flow log retention CloudWatch does not offer",
+      () => configWith("prod", { network: { flowLogs: { retentionDays: 10 } } }),
+      /^prod\.network\.flowLogs\.retentionDays: 10 is not a retention CloudWatch Logs accepts; allowed: 1, 3, 5, 7, 14, 30/,
+    ],
+    [
+      "a tag key in the aws: namespace",
+      () => configWith("staging", { tags: { "aws:owner": "me" } }),
+      /^staging\.tags\.aws:owner: "aws:owner" is not a valid tag key/,
+    ],
+    [
+      "a missing region",
+      () => configWith("staging", { region: undefined }),
+      /^staging\.region: \(not set\) is missing; allowed: a string; fix: add the field/,
+    ],
+    [
+      "a project name too long for load balancer names",
+      () =>
+        parseConfig({
+          ...committedConfig,
+          project: { ...committedConfig.project, name: "a-very-long-project-name" },
+        } satisfies PlatformInput),
+      /^project\.name: "a-very-long-project-name" is not a valid project name; allowed: 3 to 12 characters/,
+    ],
+  ];
+
+  it.each(cases)("rejects %s", (_, attempt, expected) => {
+    const problems = problemsOf(attempt);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+  });
+
+  it("reports every problem of every environment at once", () => {
+    const problems = problemsOf(() =>
+      parseConfig({
+        ...committedConfig,
+        environments: {
+          staging: { ...committedConfig.environments.staging, region: "Ireland" },
+          prod: {
+            ...committedConfig.environments.prod,
+            network: { cidr: "10.0.0.0/33", azCount: 4 as 3 },
+          },
+        },
+      }),
+    );
+    expect(problems.map((p) => p.split(":")[0])).toEqual(
+      expect.arrayContaining(["staging.region", "prod.network.cidr", "prod.network.azCount"]),
+    );
+  });
+});

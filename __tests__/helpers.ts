@@ -1,0 +1,83 @@
+import { Testing, type TerraformStack } from "cdktf";
+import { parseBackend, type BackendConfig } from "../src/config/backend";
+import { committedConfig, parseConfig, type PlatformInput } from "../src/config/load";
+import type { EnvironmentInput, EnvironmentName, PlatformConfig } from "../src/config/schema";
+import { EnvironmentStack } from "../src/stacks/environment-stack";
+import backendJson from "../backend.tf.json";
+
+/** The synthesized Terraform JSON of one stack. */
+export interface StackJson {
+  terraform: { backend?: Record<string, Record<string, unknown>> };
+  provider: { aws: Record<string, unknown>[] };
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  output?: Record<string, { value: unknown }>;
+}
+
+export function synth(stack: TerraformStack): StackJson {
+  return JSON.parse(Testing.synth(stack)) as StackJson;
+}
+
+/** All resources of one type, keyed by their Terraform name. */
+export function resourcesOf(
+  json: StackJson,
+  type: string,
+): Record<string, Record<string, unknown>> {
+  return json.resource[type] ?? {};
+}
+
+/** The one resource of a type; fails the test if there are none or several. */
+export function onlyResource(json: StackJson, type: string): Record<string, unknown> {
+  const all = Object.values(resourcesOf(json, type));
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0]!;
+}
+
+/** Every resource address (`type.name`) in the stack. */
+export function addresses(json: StackJson): string[] {
+  return Object.entries(json.resource).flatMap(([type, byName]) =>
+    Object.keys(byName).map((name) => `${type}.${name}`),
+  );
+}
+
+export const committedBackend: BackendConfig = parseBackend(backendJson);
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
+  if (patch === undefined) return base;
+  if (typeof base !== "object" || base === null || Array.isArray(patch)) return patch as T;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
+    // A key patched to undefined removes the value.
+    out[key] =
+      value === undefined
+        ? undefined
+        : merge((base as Record<string, unknown>)[key], value as never);
+  }
+  return out as T;
+}
+
+/** The committed configuration with one environment's input patched. */
+export function configWith(
+  name: EnvironmentName,
+  patch: DeepPartial<EnvironmentInput>,
+): PlatformConfig {
+  const input: PlatformInput = {
+    ...committedConfig,
+    environments: {
+      ...committedConfig.environments,
+      [name]: merge(committedConfig.environments[name], patch),
+    },
+  };
+  return parseConfig(input);
+}
+
+/** A fresh app holding one environment stack built from the committed config plus `patch`. */
+export function environmentStack(
+  name: EnvironmentName = "staging",
+  patch: DeepPartial<EnvironmentInput> = {},
+): EnvironmentStack {
+  const config = configWith(name, patch);
+  return new EnvironmentStack(Testing.app(), config.environments[name], committedBackend);
+}

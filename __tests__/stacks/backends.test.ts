@@ -1,0 +1,74 @@
+import { App, Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { buildPlatform } from "../../src/app";
+import { parseBackend } from "../../src/config/backend";
+import { parseConfig } from "../../src/config/load";
+import type { PlatformStack } from "../../src/stacks/platform-stack";
+import backendFile from "../../backend.tf.json";
+import { committedBackend, synth } from "../helpers";
+
+function stacksOf(app: App): Record<string, PlatformStack> {
+  return Object.fromEntries(
+    app.node.children.map((stack) => [stack.node.id, stack as PlatformStack]),
+  );
+}
+
+describe("remote state", () => {
+  it("gives every stack but state an S3 backend equal to backend.tf.json plus its own key", () => {
+    const app = Testing.app();
+    buildPlatform(app, parseConfig(), committedBackend);
+    const stacks = stacksOf(app);
+    expect(Object.keys(stacks).sort()).toEqual(["prod", "staging", "state"]);
+    const keys = new Set<string>();
+    for (const [name, stack] of Object.entries(stacks)) {
+      if (name === "state") continue;
+      const s3 = synth(stack).terraform.backend?.s3;
+      expect(s3).toEqual({ ...backendFile.terraform.backend.s3, key: `orbit/${name}.tfstate` });
+      keys.add(s3?.key as string);
+    }
+    expect(keys.size).toBe(2);
+  });
+
+  it("uses S3 native locking when backend.tf.json asks for it", () => {
+    const backend = parseBackend({
+      terraform: {
+        backend: {
+          s3: {
+            ...backendFile.terraform.backend.s3,
+            dynamodb_table: undefined,
+            use_lockfile: true,
+          },
+        },
+      },
+    });
+    const app = Testing.app();
+    buildPlatform(app, parseConfig(), backend);
+    expect(synth(stacksOf(app).prod!).terraform.backend?.s3).toEqual({
+      bucket: backend.bucket,
+      region: backend.region,
+      encrypt: true,
+      use_lockfile: true,
+      key: "orbit/prod.tfstate",
+    });
+  });
+
+  it("pins every environment's provider to its allowed accounts, region and default tags", () => {
+    const app = Testing.app();
+    buildPlatform(app, parseConfig(), committedBackend);
+    expect(synth(stacksOf(app).prod!).provider.aws[0]).toEqual({
+      region: "eu-west-1",
+      allowed_account_ids: ["222222222222"],
+      default_tags: [
+        {
+          tags: {
+            CostCenter: "platform",
+            DataClassification: "confidential",
+            Project: "orbit",
+            Environment: "prod",
+            ManagedBy: "cdktf",
+          },
+        },
+      ],
+    });
+  });
+});
