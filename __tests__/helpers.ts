@@ -3,6 +3,7 @@ import { parseBackend, type BackendConfig } from "../src/config/backend";
 import { committedConfig, parseConfig, type PlatformInput } from "../src/config/load";
 import type { EnvironmentInput, EnvironmentName, PlatformConfig } from "../src/config/schema";
 import { EnvironmentStack } from "../src/stacks/environment-stack";
+import { SharedStack } from "../src/stacks/shared-stack";
 import backendJson from "../backend.tf.json";
 
 /** The synthesized Terraform JSON of one stack. */
@@ -73,11 +74,18 @@ export function configWith(
   return parseConfig(input);
 }
 
-/** A fresh app holding one environment stack built from the committed config plus `patch`. */
+/**
+ * A fresh app holding the shared stack and one environment stack, built from the committed
+ * configuration with `patch` applied to that environment.
+ */
 export function environmentStack(
   name: EnvironmentName = "staging",
   patch: DeepPartial<EnvironmentInput> = {},
 ): EnvironmentStack {
   const config = configWith(name, patch);
-  return new EnvironmentStack(Testing.app(), config.environments[name], committedBackend);
+  const app = Testing.app();
+  const shared = new SharedStack(app, "shared", config, committedBackend);
+  return new EnvironmentStack(app, config.environments[name], committedBackend, {
+    repository: shared.images.repository,
+  });
 }

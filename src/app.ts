@@ -6,13 +6,17 @@ import { ConfigError } from "./config/errors";
 import { parseConfig, type PlatformInput } from "./config/load";
 import { ENVIRONMENT_NAMES, type PlatformConfig } from "./config/schema";
 import { EnvironmentStack } from "./stacks/environment-stack";
+import { SharedStack } from "./stacks/shared-stack";
 import { StateStack } from "./stacks/state-stack";
 
 /** Builds every stack of the platform into `app`. */
 export function buildPlatform(app: App, config: PlatformConfig, backend: BackendConfig): void {
   new StateStack(app, "state", config.project, backend);
+  const shared = new SharedStack(app, "shared", config, backend);
   for (const name of ENVIRONMENT_NAMES) {
-    new EnvironmentStack(app, config.environments[name], backend);
+    new EnvironmentStack(app, config.environments[name], backend, {
+      repository: shared.images.repository,
+    });
   }
 }
 
@@ -31,6 +35,7 @@ export interface SynthesizeOptions {
  */
 export function synthesize(options: SynthesizeOptions = {}): void {
   const config = parseConfig(options.input);
+  for (const warning of config.warnings) console.warn(`Warning: ${warning}`);
   const backend = loadBackend(options.backendFile);
   const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
 

@@ -18,7 +18,7 @@ describe("remote state", () => {
     const app = Testing.app();
     buildPlatform(app, parseConfig(), committedBackend);
     const stacks = stacksOf(app);
-    expect(Object.keys(stacks).sort()).toEqual(["prod", "staging", "state"]);
+    expect(Object.keys(stacks).sort()).toEqual(["prod", "shared", "staging", "state"]);
     const keys = new Set<string>();
     for (const [name, stack] of Object.entries(stacks)) {
       if (name === "state") continue;
@@ -26,7 +26,7 @@ describe("remote state", () => {
       expect(s3).toEqual({ ...backendFile.terraform.backend.s3, key: `orbit/${name}.tfstate` });
       keys.add(s3?.key as string);
     }
-    expect(keys.size).toBe(2);
+    expect(keys.size).toBe(3);
   });
 
   it("uses S3 native locking when backend.tf.json asks for it", () => {

@@ -28,6 +28,7 @@ export const committedConfig: PlatformInput = { project, environments: { staging
  */
 export function parseConfig(input: PlatformInput = committedConfig): PlatformConfig {
   const problems: string[] = [];
+  const warnings: string[] = [];
 
   const projectResult = ProjectSchema.safeParse(input.project, { error: explainBuiltinIssue });
   if (!projectResult.success) {
@@ -52,6 +53,23 @@ export function parseConfig(input: PlatformInput = committedConfig): PlatformCon
           ),
       );
     }
+    if (!result.data.loadBalancer.tls) {
+      if (name === "prod") {
+        problems.push(
+          `prod.loadBalancer.tls: (not set) ` +
+            explain(
+              "is required in prod, which must serve HTTPS only",
+              "{ domainName, hostedZoneId } or { domainName, certificateArn }",
+              'set loadBalancer.tls in src/config/prod.ts, e.g. { domainName: "app.example.com", hostedZoneId: "Z..." }',
+            ),
+        );
+      } else {
+        warnings.push(
+          `${name}.loadBalancer.tls is not set: ${name} serves plain HTTP on port 80. ` +
+            "Set it to serve HTTPS (see docs/load-balancer.md).",
+        );
+      }
+    }
     if (projectResult.success) {
       environments[name] = { ...result.data, name, project: projectResult.data };
     }
@@ -60,6 +78,7 @@ export function parseConfig(input: PlatformInput = committedConfig): PlatformCon
   if (problems.length > 0 || !projectResult.success) throw new ConfigError(problems);
   return {
     project: projectResult.data,
+    warnings,
     environments: environments as Record<EnvironmentName, EnvironmentConfig>,
   };
 }

@@ -2,7 +2,8 @@ import type { EnvironmentInput } from "./schema";
 
 /**
  * Production: three AZs and one NAT gateway per AZ, so losing an AZ loses neither capacity
- * behind the load balancer nor egress from the surviving ones.
+ * behind the load balancer nor egress from the surviving ones. Three tasks on on-demand Fargate,
+ * scaling 2..10 on CPU; deploys keep full capacity; logs kept a year; WAF in front.
  */
 export const prod: EnvironmentInput = {
   region: "eu-west-1",
@@ -14,5 +15,19 @@ export const prod: EnvironmentInput = {
     natGateways: "perAz",
     flowLogs: { retentionDays: 365, trafficType: "ALL", maxAggregationIntervalSeconds: 600 },
   },
-  service: { containerPort: 8080 },
+  service: {
+    containerPort: 8080,
+    cpu: 512,
+    memoryMiB: 1024,
+    desiredCount: 3,
+    autoscaling: { minCount: 2, maxCount: 10, cpuTargetPercent: 70 },
+    deployment: { minimumHealthyPercent: 100, maximumPercent: 200 },
+    capacity: { fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 0 },
+    logRetentionDays: 365,
+  },
+  loadBalancer: {
+    tls: { domainName: "orbit.example.com", hostedZoneId: "Z0EXAMPLE0ORBIT0ZONE" },
+    deletionProtection: true,
+    waf: { enabled: true, rateLimitPer5Minutes: 2000 },
+  },
 };

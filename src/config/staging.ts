@@ -2,7 +2,7 @@ import type { EnvironmentInput } from "./schema";
 
 /**
  * Staging: production's shape at a fraction of its cost. One NAT gateway (its AZ is a single
- * point of failure for egress, acceptable here) and the same two-AZ layout as prod.
+ * point of failure for egress, acceptable here), one task on Fargate Spot, logs kept 30 days.
  */
 export const staging: EnvironmentInput = {
   region: "eu-west-1",
@@ -14,5 +14,17 @@ export const staging: EnvironmentInput = {
     natGateways: "single",
     flowLogs: { retentionDays: 30, trafficType: "ALL", maxAggregationIntervalSeconds: 600 },
   },
-  service: { containerPort: 8080 },
+  service: {
+    containerPort: 8080,
+    cpu: 512,
+    memoryMiB: 1024,
+    desiredCount: 1,
+    autoscaling: { minCount: 1, maxCount: 2 },
+    capacity: { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 },
+    logRetentionDays: 30,
+  },
+  loadBalancer: {
+    tls: { domainName: "staging.orbit.example.com", hostedZoneId: "Z0EXAMPLE0ORBIT0ZONE" },
+    deletionProtection: false,
+  },
 };
