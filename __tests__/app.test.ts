@@ -12,7 +12,12 @@ describe("synthesize", () => {
   it("writes one Terraform JSON document per stack into the output directory", () => {
     const outdir = join(freshDir(), "cdktf.out");
     synthesize({ outdir });
-    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["prod", "shared", "staging", "state"]);
+    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual([
+      "prod",
+      "shared",
+      "staging",
+      "state",
+    ]);
     for (const stack of ["prod", "shared", "staging", "state"]) {
       const json = JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
       expect(json.provider.aws).toHaveLength(1);

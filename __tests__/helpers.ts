@@ -1,4 +1,4 @@
-import { Testing, type TerraformStack } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import { parseBackend, type BackendConfig } from "../src/config/backend";
 import { committedConfig, parseConfig, type PlatformInput } from "../src/config/load";
 import type { EnvironmentInput, EnvironmentName, PlatformConfig } from "../src/config/schema";
@@ -15,7 +15,14 @@ export interface StackJson {
   output?: Record<string, { value: unknown }>;
 }
 
+/**
+ * The stack's Terraform JSON as `app.synth()` writes it: every stack of the app is prepared first,
+ * which turns references between stacks into outputs and `terraform_remote_state` data sources.
+ */
 export function synth(stack: TerraformStack): StackJson {
+  for (const child of stack.node.root.node.children) {
+    if (TerraformStack.isStack(child)) child.prepareStack();
+  }
   return JSON.parse(Testing.synth(stack)) as StackJson;
 }
 

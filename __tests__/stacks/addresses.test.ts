@@ -15,7 +15,9 @@ describe("addresses of stateful and foundational resources are pinned", () => {
   const pick = (all: string[], pattern: RegExp) => all.filter((a) => pattern.test(a)).sort();
 
   it("state stack: bucket and lock table", () => {
-    const json = synth(new StateStack(Testing.app(), "state", parseConfig().project, committedBackend));
+    const json = synth(
+      new StateStack(Testing.app(), "state", parseConfig().project, committedBackend),
+    );
     expect(pick(addresses(json), /^aws_(s3_bucket|dynamodb_table)\./)).toEqual([
       "aws_dynamodb_table.state_lock_table",
       "aws_s3_bucket.state_bucket",
@@ -24,7 +26,9 @@ describe("addresses of stateful and foundational resources are pinned", () => {
 
   it("shared stack: the image repository", () => {
     const json = synth(new SharedStack(Testing.app(), "shared", parseConfig(), committedBackend));
-    expect(pick(addresses(json), /^aws_ecr_repository\./)).toEqual(["aws_ecr_repository.images_repository"]);
+    expect(pick(addresses(json), /^aws_ecr_repository\./)).toEqual([
+      "aws_ecr_repository.images_repository",
+    ]);
   });
 
   it("prod: network, load balancer, log buckets and groups, cluster and service", () => {

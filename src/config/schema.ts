@@ -173,13 +173,20 @@ export const ServiceSchema = z.strictObject({
    * @default "X86_64"
    */
   cpuArchitecture: z
-    .enum(["X86_64", "ARM64"], explain("is not a CPU architecture", '"X86_64" or "ARM64"', "use one of those"))
+    .enum(
+      ["X86_64", "ARM64"],
+      explain("is not a CPU architecture", '"X86_64" or "ARM64"', "use one of those"),
+    )
     .default("X86_64"),
   /**
    * Tasks when the service is created. Afterwards autoscaling owns the count: Terraform ignores it.
    * @default 1
    */
-  desiredCount: integerBetween(1, 1000, "set service.desiredCount between the autoscaling bounds").default(1),
+  desiredCount: integerBetween(
+    1,
+    1000,
+    "set service.desiredCount between the autoscaling bounds",
+  ).default(1),
   autoscaling: z
     .strictObject({
       /** @default 1 */
@@ -190,16 +197,32 @@ export const ServiceSchema = z.strictObject({
        * Average CPU the service is scaled to hold.
        * @default 70
        */
-      cpuTargetPercent: integerBetween(10, 95, "70 leaves headroom for a burst while scaling out").default(70),
+      cpuTargetPercent: integerBetween(
+        10,
+        95,
+        "70 leaves headroom for a burst while scaling out",
+      ).default(70),
       /**
        * Also scale on ALB requests per target per minute when set.
        * @default - not used
        */
-      requestsPerTarget: integerBetween(1, 1_000_000, "set the requests per target per minute").optional(),
+      requestsPerTarget: integerBetween(
+        1,
+        1_000_000,
+        "set the requests per target per minute",
+      ).optional(),
       /** @default 300 */
-      scaleInCooldownSeconds: seconds(0, 3600, "service.autoscaling.scaleInCooldownSeconds").default(300),
+      scaleInCooldownSeconds: seconds(
+        0,
+        3600,
+        "service.autoscaling.scaleInCooldownSeconds",
+      ).default(300),
       /** @default 60 */
-      scaleOutCooldownSeconds: seconds(0, 3600, "service.autoscaling.scaleOutCooldownSeconds").default(60),
+      scaleOutCooldownSeconds: seconds(
+        0,
+        3600,
+        "service.autoscaling.scaleOutCooldownSeconds",
+      ).default(60),
     })
     .prefault({}),
   deployment: z
@@ -208,17 +231,29 @@ export const ServiceSchema = z.strictObject({
        * Percent of the desired count that must stay healthy during a deploy. 100 keeps full capacity.
        * @default 100
        */
-      minimumHealthyPercent: integerBetween(0, 100, "100 keeps full capacity during deploys").default(100),
+      minimumHealthyPercent: integerBetween(
+        0,
+        100,
+        "100 keeps full capacity during deploys",
+      ).default(100),
       /**
        * Percent of the desired count that may run during a deploy (old and new tasks together).
        * @default 200
        */
-      maximumPercent: integerBetween(100, 200, "200 lets a whole new set start beside the old").default(200),
+      maximumPercent: integerBetween(
+        100,
+        200,
+        "200 lets a whole new set start beside the old",
+      ).default(200),
       /**
        * Seconds after a task starts during which failed load balancer health checks do not stop it.
        * @default 60
        */
-      healthCheckGracePeriodSeconds: seconds(0, 7200, "service.deployment.healthCheckGracePeriodSeconds").default(60),
+      healthCheckGracePeriodSeconds: seconds(
+        0,
+        7200,
+        "service.deployment.healthCheckGracePeriodSeconds",
+      ).default(60),
     })
     .prefault({}),
   /**
@@ -228,7 +263,11 @@ export const ServiceSchema = z.strictObject({
    */
   capacity: z
     .strictObject({
-      fargateBase: integerBetween(0, 100000, "the number of tasks always on on-demand Fargate").default(0),
+      fargateBase: integerBetween(
+        0,
+        100000,
+        "the number of tasks always on on-demand Fargate",
+      ).default(0),
       fargateWeight: integerBetween(0, 1000, "a relative weight").default(1),
       fargateSpotWeight: integerBetween(0, 1000, "a relative weight").default(0),
     })
@@ -241,14 +280,21 @@ export const ServiceSchema = z.strictObject({
        */
       path: z
         .string()
-        .regex(/^\/[\w\-./]*$/, explain("is not a URL path", "a path starting with /", 'use "/health"'))
+        .regex(
+          /^\/[\w\-./]*$/,
+          explain("is not a URL path", "a path starting with /", 'use "/health"'),
+        )
         .default("/health"),
       /** @default 10 */
       intervalSeconds: seconds(5, 300, "service.healthCheck.intervalSeconds").default(10),
       /** @default 5 */
       timeoutSeconds: seconds(2, 120, "service.healthCheck.timeoutSeconds").default(5),
       /** @default 2 */
-      healthyThreshold: integerBetween(2, 10, "2 puts a new task in service after two checks").default(2),
+      healthyThreshold: integerBetween(
+        2,
+        10,
+        "2 puts a new task in service after two checks",
+      ).default(2),
       /** @default 3 */
       unhealthyThreshold: integerBetween(2, 10, "3 tolerates one slow answer").default(3),
     })
@@ -264,7 +310,11 @@ export const ServiceSchema = z.strictObject({
    * timeout is shorter).
    * @default 30
    */
-  stopTimeoutSeconds: seconds(2, 120, "service.stopTimeoutSeconds (Fargate allows up to 120)").default(30),
+  stopTimeoutSeconds: seconds(
+    2,
+    120,
+    "service.stopTimeoutSeconds (Fargate allows up to 120)",
+  ).default(30),
   /**
    * Days the service's logs are kept in CloudWatch.
    * @default 30
@@ -284,7 +334,11 @@ export const LoadBalancerSchema = z.strictObject({
         .string()
         .regex(
           /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
-          explain("is not a domain name", "a lower-case DNS name such as app.example.com", "fix the name"),
+          explain(
+            "is not a domain name",
+            "a lower-case DNS name such as app.example.com",
+            "fix the name",
+          ),
         ),
       /**
        * The Route 53 public hosted zone of the domain: the certificate is validated by DNS there,
@@ -293,7 +347,14 @@ export const LoadBalancerSchema = z.strictObject({
        */
       hostedZoneId: z
         .string()
-        .regex(/^Z[A-Z0-9]{1,32}$/, explain("is not a hosted zone id", "Z followed by letters and digits", "copy it from Route 53"))
+        .regex(
+          /^Z[A-Z0-9]{1,32}$/,
+          explain(
+            "is not a hosted zone id",
+            "Z followed by letters and digits",
+            "copy it from Route 53",
+          ),
+        )
         .optional(),
       /**
        * An existing ACM certificate for the domain, in the environment's region.
@@ -303,7 +364,11 @@ export const LoadBalancerSchema = z.strictObject({
         .string()
         .regex(
           /^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/,
-          explain("is not an ACM certificate ARN", "arn:aws:acm:<region>:<account>:certificate/<uuid>", "copy it from ACM"),
+          explain(
+            "is not an ACM certificate ARN",
+            "arn:aws:acm:<region>:<account>:certificate/<uuid>",
+            "copy it from ACM",
+          ),
         )
         .optional(),
     })
@@ -340,7 +405,9 @@ export const LoadBalancerSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean(),
       /** Requests per client IP per 5 minutes before it is blocked. @default 2000 */
-      rateLimitPer5Minutes: integerBetween(100, 2_000_000_000, "AWS allows 100 or more").default(2000),
+      rateLimitPer5Minutes: integerBetween(100, 2_000_000_000, "AWS allows 100 or more").default(
+        2000,
+      ),
     })
     .optional(),
 });
@@ -451,14 +518,22 @@ function checkService(service: z.output<typeof ServiceSchema>, ctx: z.Refinement
     problem(
       ["capacity", "fargateSpotWeight"],
       service.capacity.fargateSpotWeight,
-      explain("cannot be used with ARM64 tasks", "0 with ARM64", 'set it to 0, or cpuArchitecture to "X86_64"'),
+      explain(
+        "cannot be used with ARM64 tasks",
+        "0 with ARM64",
+        'set it to 0, or cpuArchitecture to "X86_64"',
+      ),
     );
   }
   if (service.capacity.fargateWeight + service.capacity.fargateSpotWeight === 0) {
     problem(
       ["capacity", "fargateWeight"],
       0,
-      explain("and fargateSpotWeight are both 0", "at least one positive weight", "set fargateWeight to 1"),
+      explain(
+        "and fargateSpotWeight are both 0",
+        "at least one positive weight",
+        "set fargateWeight to 1",
+      ),
     );
   }
   const { minCount, maxCount } = service.autoscaling;
@@ -466,7 +541,11 @@ function checkService(service: z.output<typeof ServiceSchema>, ctx: z.Refinement
     problem(
       ["autoscaling", "minCount"],
       minCount,
-      explain(`is above maxCount ${maxCount}`, `at most ${maxCount}`, "lower minCount or raise maxCount"),
+      explain(
+        `is above maxCount ${maxCount}`,
+        `at most ${maxCount}`,
+        "lower minCount or raise maxCount",
+      ),
     );
   } else if (service.desiredCount < minCount || service.desiredCount > maxCount) {
     problem(

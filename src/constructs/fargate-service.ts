@@ -4,7 +4,10 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
-import { EcsService, type EcsServiceCapacityProviderStrategy } from "@cdktf/provider-aws/lib/ecs-service";
+import {
+  EcsService,
+  type EcsServiceCapacityProviderStrategy,
+} from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
@@ -104,7 +107,11 @@ export class FargateService extends Construct {
   public readonly service: EcsService;
   public readonly scalingTarget: AppautoscalingTarget;
 
-  constructor(scope: Construct, id: string, private readonly props: FargateServiceProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: FargateServiceProps,
+  ) {
     super(scope, id);
     const account = new DataAwsCallerIdentity(this, "account");
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
@@ -141,13 +148,22 @@ export class FargateService extends Construct {
   /** The container definition, exactly as ECS will report it back, so plans show no drift. */
   public containerDefinition(): Record<string, unknown> {
     const { props } = this;
-    const environment = { ...props.environment, PORT: String(props.containerPort), APP_VERSION: props.imageTag };
+    const environment = {
+      ...props.environment,
+      PORT: String(props.containerPort),
+      APP_VERSION: props.imageTag,
+    };
     return {
       name: CONTAINER_NAME,
       image: `${props.repositoryUrl}:${props.imageTag}`,
       essential: true,
       portMappings: [
-        { name: "http", containerPort: props.containerPort, hostPort: props.containerPort, protocol: "tcp" },
+        {
+          name: "http",
+          containerPort: props.containerPort,
+          hostPort: props.containerPort,
+          protocol: "tcp",
+        },
       ],
       environment: Object.keys(environment)
         .sort()
@@ -241,7 +257,11 @@ export class FargateService extends Construct {
         assignPublicIp: false,
       },
       loadBalancer: [
-        { targetGroupArn: props.targetGroupArn, containerName: CONTAINER_NAME, containerPort: props.containerPort },
+        {
+          targetGroupArn: props.targetGroupArn,
+          containerName: CONTAINER_NAME,
+          containerPort: props.containerPort,
+        },
       ],
       // An apply whose tasks never become healthy fails instead of reporting success.
       waitForSteadyState: true,

@@ -50,7 +50,12 @@ export class ImageRepository extends Construct {
           {
             rulePriority: 1,
             description: "Expire untagged images (failed or superseded pushes) after a day",
-            selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
+            selection: {
+              tagStatus: "untagged",
+              countType: "sinceImagePushed",
+              countUnit: "days",
+              countNumber: 1,
+            },
             action: { type: "expire" },
           },
           {
@@ -76,7 +81,11 @@ export class ImageRepository extends Construct {
           Sid: "EnvironmentAccountsPull",
           Effect: "Allow",
           Principal: { AWS: pullers.map((account) => `arn:aws:iam::${account}:root`) },
-          Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+          Action: [
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:BatchGetImage",
+            "ecr:GetDownloadUrlForLayer",
+          ],
         }),
       });
     }

@@ -85,7 +85,11 @@ export class LoadBalancer extends Construct {
   public readonly url: string;
   public readonly webAcl?: Wafv2WebAcl;
 
-  constructor(scope: Construct, id: string, private readonly props: LoadBalancerProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: LoadBalancerProps,
+  ) {
     super(scope, id);
     this.securityGroup = this.createSecurityGroup();
     this.accessLogs = new AccessLogBucket(this, "access-logs", {
@@ -100,7 +104,9 @@ export class LoadBalancer extends Construct {
       this.createHttpsListeners(props.tls);
       this.url = `https://${props.tls.domainName}`;
     } else {
-      this.listeners.push(this.listener("http", 80, { type: "forward", targetGroupArn: this.targetGroup.arn }));
+      this.listeners.push(
+        this.listener("http", 80, { type: "forward", targetGroupArn: this.targetGroup.arn }),
+      );
       this.url = `http://${this.alb.dnsName}`;
     }
     if (props.waf) this.webAcl = this.createWebAcl(props.waf.rateLimitPer5Minutes);
@@ -169,9 +175,15 @@ export class LoadBalancer extends Construct {
   }
 
   private createHttpsListeners(tls: TlsSettings): void {
-    const certificateArn = tls.certificateArn ?? this.issueCertificate(tls.domainName, tls.hostedZoneId!);
+    const certificateArn =
+      tls.certificateArn ?? this.issueCertificate(tls.domainName, tls.hostedZoneId!);
     this.listeners.push(
-      this.listener("https", 443, { type: "forward", targetGroupArn: this.targetGroup.arn }, certificateArn),
+      this.listener(
+        "https",
+        443,
+        { type: "forward", targetGroupArn: this.targetGroup.arn },
+        certificateArn,
+      ),
       this.listener("http", 80, {
         type: "redirect",
         redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },

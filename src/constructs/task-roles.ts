@@ -62,7 +62,11 @@ export class TaskRoles extends Construct {
       {
         Sid: "PullServiceImage",
         Effect: "Allow",
-        Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+        Action: [
+          "ecr:BatchCheckLayerAvailability",
+          "ecr:GetDownloadUrlForLayer",
+          "ecr:BatchGetImage",
+        ],
         Resource: props.repositoryArn,
       },
       {

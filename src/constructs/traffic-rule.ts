@@ -24,7 +24,12 @@ export class TrafficRule extends Construct {
 
   constructor(scope: Construct, id: string, props: TrafficRuleProps) {
     super(scope, id);
-    const flow = { ipProtocol: "tcp", fromPort: props.port, toPort: props.port, description: props.description };
+    const flow = {
+      ipProtocol: "tcp",
+      fromPort: props.port,
+      toPort: props.port,
+      description: props.description,
+    };
     this.egress = new VpcSecurityGroupEgressRule(this, "egress", {
       ...flow,
       securityGroupId: props.fromSecurityGroupId,

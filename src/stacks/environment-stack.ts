@@ -24,7 +24,12 @@ export class EnvironmentStack extends PlatformStack {
   public readonly loadBalancer: LoadBalancer;
   public readonly service: FargateService;
 
-  constructor(scope: Construct, env: EnvironmentConfig, backend: BackendConfig, shared: SharedResources) {
+  constructor(
+    scope: Construct,
+    env: EnvironmentConfig,
+    backend: BackendConfig,
+    shared: SharedResources,
+  ) {
     super(scope, env.name, {
       project: env.project.name,
       region: env.region,
@@ -49,7 +54,8 @@ export class EnvironmentStack extends PlatformStack {
       validation: [
         {
           condition: `\${can(regex("${IMAGE_TAG_PATTERN.replace(/\\/g, "\\\\")}", var.image_tag))}`,
-          errorMessage: "image_tag must be a commit SHA (7-40 lower-case hex digits) or vX.Y.Z, never a moving tag such as latest.",
+          errorMessage:
+            "image_tag must be a commit SHA (7-40 lower-case hex digits) or vX.Y.Z, never a moving tag such as latest.",
         },
       ],
     });
@@ -120,7 +126,11 @@ export class EnvironmentStack extends PlatformStack {
     output("alb_dns_name", this.loadBalancer.alb.dnsName, "The load balancer's DNS name");
     output("cluster_name", this.service.cluster.name, "The ECS cluster");
     output("service_name", this.service.service.name, "The ECS service");
-    output("ecr_repository_url", shared.repository.repositoryUrl, "The image repository (shared stack)");
+    output(
+      "ecr_repository_url",
+      shared.repository.repositoryUrl,
+      "The image repository (shared stack)",
+    );
     new TerraformOutput(this, "vpc_id", { value: this.network.vpc.id });
     new TerraformOutput(this, "private_subnet_ids", { value: this.network.subnetIds("private") });
   }

@@ -21,7 +21,9 @@ export class SharedStack extends PlatformStack {
       tags: { ...project.tags, Project: project.name, Environment: "shared", ManagedBy: "cdktf" },
       backend: { kind: "s3", config: backend },
     });
-    const environmentAccounts = Object.values(config.environments).flatMap((env) => env.allowedAccountIds);
+    const environmentAccounts = Object.values(config.environments).flatMap(
+      (env) => env.allowedAccountIds,
+    );
     this.images = new ImageRepository(this, "images", {
       name: `${project.name}/app`,
       pullAccountIds: [...new Set(environmentAccounts)].filter(

@@ -1,0 +1,66 @@
+import { Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load";
+import { SharedStack } from "../../src/stacks/shared-stack";
+import { committedBackend, onlyResource, synth } from "../helpers";
+
+const json = synth(new SharedStack(Testing.app(), "shared", parseConfig(), committedBackend));
+
+describe("image repository", () => {
+  it("scans on push, has immutable tags and KMS encryption, and is never force-deleted", () => {
+    expect(onlyResource(json, "aws_ecr_repository")).toMatchObject({
+      name: "orbit/app",
+      image_tag_mutability: "IMMUTABLE",
+      image_scanning_configuration: { scan_on_push: true },
+      encryption_configuration: [{ encryption_type: "KMS" }],
+      force_delete: false,
+    });
+  });
+
+  it("expires untagged images after a day and keeps the last 10 release images", () => {
+    const policy = JSON.parse(onlyResource(json, "aws_ecr_lifecycle_policy").policy as string);
+    expect(policy.rules).toEqual([
+      expect.objectContaining({
+        rulePriority: 1,
+        selection: {
+          tagStatus: "untagged",
+          countType: "sinceImagePushed",
+          countUnit: "days",
+          countNumber: 1,
+        },
+        action: { type: "expire" },
+      }),
+      expect.objectContaining({
+        rulePriority: 2,
+        selection: {
+          tagStatus: "tagged",
+          tagPatternList: ["*"],
+          countType: "imageCountMoreThan",
+          countNumber: 10,
+        },
+        action: { type: "expire" },
+      }),
+    ]);
+  });
+
+  it("lets the prod account pull, since prod runs in another account than the repository", () => {
+    const policy = JSON.parse(onlyResource(json, "aws_ecr_repository_policy").policy as string);
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({
+        Effect: "Allow",
+        Principal: { AWS: ["arn:aws:iam::222222222222:root"] },
+        Action: [
+          "ecr:BatchCheckLayerAvailability",
+          "ecr:BatchGetImage",
+          "ecr:GetDownloadUrlForLayer",
+        ],
+      }),
+    ]);
+  });
+
+  it("publishes its URL for the environment stacks", () => {
+    expect(json.output?.repository_url?.value).toBe(
+      "${aws_ecr_repository.images_repository.repository_url}",
+    );
+  });
+});

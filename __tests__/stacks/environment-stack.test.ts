@@ -1,0 +1,201 @@
+import { describe, expect, it } from "vitest";
+import { environmentStack, onlyResource, resourcesOf, synth, type StackJson } from "../helpers";
+
+type Resource = Record<string, unknown>;
+
+/** Every place the container port appears on the request path, read from the synthesized stack. */
+function portsOnThePath(json: StackJson) {
+  const container = JSON.parse(
+    onlyResource(json, "aws_ecs_task_definition").container_definitions as string,
+  )[0];
+  const serviceSg = "${aws_security_group.service_sg.id}";
+  const albSg = "${aws_security_group.load_balancer_sg.id}";
+  const ingress = Object.values(resourcesOf(json, "aws_vpc_security_group_ingress_rule")).find(
+    (r) => r.security_group_id === serviceSg && r.referenced_security_group_id === albSg,
+  )!;
+  const egress = Object.values(resourcesOf(json, "aws_vpc_security_group_egress_rule")).find(
+    (r) => r.security_group_id === albSg && r.referenced_security_group_id === serviceSg,
+  )!;
+  const privateAcl = resourcesOf(json, "aws_network_acl").network_private_nacl!;
+  const fromAlb = (privateAcl.ingress as Resource[]).find((r) => r.rule_no === 100)!;
+  return {
+    portMapping: container.portMappings[0].containerPort,
+    hostPort: container.portMappings[0].hostPort,
+    PORT: Number(container.environment.find((e: { name: string }) => e.name === "PORT").value),
+    targetGroup: onlyResource(json, "aws_lb_target_group").port,
+    healthCheckPort: (onlyResource(json, "aws_lb_target_group").health_check as Resource).port,
+    serviceLoadBalancer: (onlyResource(json, "aws_ecs_service").load_balancer as Resource[])[0]!
+      .container_port,
+    serviceIngress: [ingress.from_port, ingress.to_port],
+    albEgress: [egress.from_port, egress.to_port],
+    privateNaclFromAlb: [fromAlb.from_port, fromAlb.to_port],
+  };
+}
+
+describe("the container port is declared once", () => {
+  it.each([8080, 3001])(
+    "port %i reaches the port mapping, PORT, target group and both security group rules",
+    (port) => {
+      const json = synth(environmentStack("staging", { service: { containerPort: port } }));
+      expect(portsOnThePath(json)).toEqual({
+        portMapping: port,
+        hostPort: port,
+        PORT: port,
+        targetGroup: port,
+        healthCheckPort: "traffic-port",
+        serviceLoadBalancer: port,
+        serviceIngress: [port, port],
+        albEgress: [port, port],
+        privateNaclFromAlb: [port, port],
+      });
+    },
+  );
+});
+
+/**
+ * A release is `terraform apply -var image_tag=<sha>`. Terraform substitutes the variable, so two
+ * releases are the synthesized stack with two values for `var.image_tag`: the resources whose
+ * configuration differs are what the plan changes, plus whatever refers to them.
+ */
+describe("releasing a new image_tag", () => {
+  const withTag = (tag: string) => {
+    const json = synth(environmentStack("prod"));
+    return JSON.parse(
+      JSON.stringify(json.resource).replaceAll("${var.image_tag}", tag),
+    ) as StackJson["resource"];
+  };
+
+  it("changes only the task definition, and only the service refers to it", () => {
+    const before = withTag("1111111111111111111111111111111111111111");
+    const after = withTag("2222222222222222222222222222222222222222");
+    const changed = Object.keys(before).flatMap((type) =>
+      Object.keys(before[type]!)
+        .filter(
+          (name) => JSON.stringify(before[type]![name]) !== JSON.stringify(after[type]?.[name]),
+        )
+        .map((name) => `${type}.${name}`),
+    );
+    expect(changed).toEqual(["aws_ecs_task_definition.service_task"]);
+
+    const referrers = Object.entries(after).flatMap(([type, byName]) =>
+      Object.entries(byName)
+        .filter(([, body]) =>
+          JSON.stringify(body).includes("aws_ecs_task_definition.service_task."),
+        )
+        .map(([name]) => `${type}.${name}`),
+    );
+    expect(referrers).toEqual(["aws_ecs_service.service_service"]);
+  });
+
+  it("leaves the task definition free of ignore_changes, so Terraform stays the source of truth", () => {
+    expect(
+      onlyResource(synth(environmentStack("prod")), "aws_ecs_task_definition"),
+    ).not.toHaveProperty("lifecycle");
+  });
+
+  it("accepts only commit SHAs and version tags as image_tag", () => {
+    const variable = (
+      synth(environmentStack("prod")) as unknown as { variable: Record<string, Resource> }
+    ).variable.image_tag!;
+    expect(variable.type).toBe("string");
+    const validation = (variable.validation as Resource[])[0]!;
+    const pattern = /regex\("(.+)", var\.image_tag\)/.exec(validation.condition as string)![1]!;
+    const regex = new RegExp(pattern.replaceAll("\\\\", "\\"));
+    expect(
+      ["3f5c2a1", "3f5c2a1d9e8b7c6a5f4e3d2c1b0a9f8e7d6c5b4a", "v1.4.2"].every((t) => regex.test(t)),
+    ).toBe(true);
+    expect(["latest", "main", "3F5C2A1", "v1.4", ""].some((t) => regex.test(t))).toBe(false);
+  });
+});
+
+describe("IAM", () => {
+  const json = synth(environmentStack("prod"));
+  const statements = () =>
+    Object.entries(resourcesOf(json, "aws_iam_role_policy")).flatMap(([name, policy]) =>
+      (JSON.parse(policy.policy as string).Statement as Resource[]).map((s) => ({
+        policy: name,
+        ...s,
+      })),
+    );
+
+  it("the execution role may pull from the one repository, write the one log group, and nothing else", () => {
+    const execution = statements().filter((s) => s.policy === "service_roles_execution_policy");
+    expect(execution).toEqual([
+      expect.objectContaining({ Action: "ecr:GetAuthorizationToken", Resource: "*" }),
+      expect.objectContaining({
+        Action: [
+          "ecr:BatchCheckLayerAvailability",
+          "ecr:GetDownloadUrlForLayer",
+          "ecr:BatchGetImage",
+        ],
+        Resource:
+          "${data.terraform_remote_state.cross_stack_reference_input_shared.outputs.cross_stack_output_aws_ecr_repository_images_repository_arn}",
+      }),
+      expect.objectContaining({
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [
+          "${aws_cloudwatch_log_group.service_logs.arn}",
+          "${aws_cloudwatch_log_group.service_logs.arn}:log-stream:*",
+        ],
+      }),
+    ]);
+  });
+
+  it("the task role starts with no permissions", () => {
+    expect(statements().filter((s) => s.policy.startsWith("service_roles_task"))).toEqual([]);
+    expect(resourcesOf(json, "aws_iam_role_policy_attachment")).toEqual({});
+  });
+
+  it("every statement names exact resources; * only for ecr:GetAuthorizationToken, which has no resource-level permissions", () => {
+    for (const statement of statements()) {
+      const resources = [statement.Resource].flat() as string[];
+      for (const resource of resources) {
+        if (resource === "*") {
+          expect(statement.Action).toBe("ecr:GetAuthorizationToken");
+          continue;
+        }
+        // A reference to one resource of this or the shared stack, optionally narrowed by a suffix.
+        expect(resource).toMatch(
+          /^\$\{(aws_[a-z0-9_]+\.[a-z0-9_]+\.arn|data\.terraform_remote_state\.[a-z_]+\.outputs\.[a-z0-9_]+)\}(:log-stream:\*)?$/,
+        );
+      }
+    }
+  });
+
+  it("task roles can be assumed only by ECS tasks of this account and region", () => {
+    for (const role of ["service_roles_execution", "service_roles_task"]) {
+      const trust = JSON.parse(
+        resourcesOf(json, "aws_iam_role")[role]!.assume_role_policy as string,
+      );
+      expect(trust.Statement).toEqual([
+        {
+          Effect: "Allow",
+          Principal: { Service: "ecs-tasks.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: {
+              "aws:SourceAccount": "${data.aws_caller_identity.service_account.account_id}",
+            },
+            ArnLike: {
+              "aws:SourceArn":
+                "arn:aws:ecs:eu-west-1:${data.aws_caller_identity.service_account.account_id}:*",
+            },
+          },
+        },
+      ]);
+    }
+  });
+});
+
+describe("outputs", () => {
+  it("give the service URL, load balancer DNS name, cluster and service names and the repository URL", () => {
+    const outputs = synth(environmentStack("prod")).output!;
+    expect(outputs.service_url?.value).toBe("https://orbit.example.com");
+    expect(outputs.alb_dns_name?.value).toBe("${aws_lb.load_balancer_alb.dns_name}");
+    expect(outputs.cluster_name?.value).toBe("${aws_ecs_cluster.service_cluster.name}");
+    expect(outputs.service_name?.value).toBe("${aws_ecs_service.service_service.name}");
+    expect(outputs.ecr_repository_url?.value).toMatch(
+      /^\$\{data\.terraform_remote_state\.cross_stack_reference_input_shared\.outputs\./,
+    );
+  });
+});
