@@ -112,10 +112,9 @@ describe("IAM", () => {
   const json = synth(environmentStack("prod"));
   const statements = () =>
     Object.entries(resourcesOf(json, "aws_iam_role_policy")).flatMap(([name, policy]) =>
-      (JSON.parse(policy.policy as string).Statement as Resource[]).map((s) => ({
-        policy: name,
-        ...s,
-      })),
+      (JSON.parse(policy.policy as string).Statement as Resource[]).map(
+        (s): Resource & { policy: string } => ({ ...s, policy: name }),
+      ),
     );
 
   it("the execution role may pull from the one repository, write the one log group, and nothing else", () => {
