@@ -37,7 +37,7 @@ describe("Fargate service", () => {
     expect(ingress[0]).not.toHaveProperty("cidr_ipv4");
   });
 
-  it("sends only HTTPS out, for AWS APIs", () => {
+  it("sends HTTPS out for AWS APIs, and PostgreSQL only to the database's security group", () => {
     const egress = Object.values(resourcesOf(prod, "aws_vpc_security_group_egress_rule")).filter(
       (r) => r.security_group_id === serviceSg,
     );
@@ -47,6 +47,12 @@ describe("Fargate service", () => {
         from_port: 443,
         to_port: 443,
         cidr_ipv4: "0.0.0.0/0",
+      }),
+      expect.objectContaining({
+        ip_protocol: "tcp",
+        from_port: 5432,
+        to_port: 5432,
+        referenced_security_group_id: "${aws_security_group.database_sg.id}",
       }),
     ]);
   });

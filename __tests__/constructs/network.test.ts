@@ -81,13 +81,13 @@ describe("VPC endpoints", () => {
     expect(resourcesOf(stackWithNat(mode), "aws_vpc_endpoint")).toEqual({});
   });
 
-  it("exist with NAT none: what a private Fargate task needs, with private DNS, in every private subnet", () => {
+  it("exist with NAT none: everything the service calls, with private DNS, in every private subnet", () => {
     const json = stackWithNat("none");
     const endpoints = Object.values(resourcesOf(json, "aws_vpc_endpoint"));
     const privateSubnets = ["a", "b", "c"].map((z) => ref("aws_subnet", `network_private_${z}`));
     const interfaces = endpoints.filter((e) => e.vpc_endpoint_type === "Interface");
     expect(interfaces.map((e) => e.service_name).sort()).toEqual(
-      ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts"].map(
+      ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sns", "sqs", "sts"].map(
         (s) => `com.amazonaws.eu-west-1.${s}`,
       ),
     );
@@ -95,14 +95,17 @@ describe("VPC endpoints", () => {
       expect(endpoint).toMatchObject({ private_dns_enabled: true, subnet_ids: privateSubnets });
     }
     const gateways = endpoints.filter((e) => e.vpc_endpoint_type === "Gateway");
-    expect(gateways).toEqual([
-      expect.objectContaining({
-        service_name: "com.amazonaws.eu-west-1.s3",
-        route_table_ids: ["a", "b", "c"].map((z) =>
-          ref("aws_route_table", `network_private_${z}_rt`),
-        ),
-      }),
-    ]);
+    const privateTables = ["a", "b", "c"].map((z) =>
+      ref("aws_route_table", `network_private_${z}_rt`),
+    );
+    expect(gateways).toEqual(
+      ["dynamodb", "s3"].map((service) =>
+        expect.objectContaining({
+          service_name: `com.amazonaws.eu-west-1.${service}`,
+          route_table_ids: privateTables,
+        }),
+      ),
+    );
   });
 
   it("admit only HTTPS from inside the VPC", () => {
@@ -183,7 +186,7 @@ describe("flow logs", () => {
       resourcesOf(json, "aws_iam_role").network_flow_log_role?.assume_role_policy as string,
     );
     expect(trust.Statement[0].Condition.StringEquals["aws:SourceAccount"]).toBe(
-      "${data.aws_caller_identity.network_account.account_id}",
+      "${data.aws_caller_identity.account.account_id}",
     );
     const policy = JSON.parse(
       resourcesOf(json, "aws_iam_role_policy").network_flow_log_policy?.policy as string,

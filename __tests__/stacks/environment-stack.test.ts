@@ -117,7 +117,7 @@ describe("IAM", () => {
       ),
     );
 
-  it("the execution role may pull from the one repository, write the one log group, and nothing else", () => {
+  it("the execution role may pull from the one repository, write the one log group, read the one secret", () => {
     const execution = statements().filter((s) => s.policy === "service_roles_execution_policy");
     expect(execution).toEqual([
       expect.objectContaining({ Action: "ecr:GetAuthorizationToken", Resource: "*" }),
@@ -137,26 +137,81 @@ describe("IAM", () => {
           "${aws_cloudwatch_log_group.service_logs.arn}:log-stream:*",
         ],
       }),
+      expect.objectContaining({
+        Action: "secretsmanager:GetSecretValue",
+        Resource: ["${aws_db_instance.database_instance.master_user_secret[0].secret_arn}"],
+      }),
+      expect.objectContaining({
+        Action: "kms:Decrypt",
+        Resource: "${aws_kms_key.data_key_key.arn}",
+      }),
     ]);
   });
 
-  it("the task role starts with no permissions", () => {
-    expect(statements().filter((s) => s.policy.startsWith("service_roles_task"))).toEqual([]);
+  it("the task role has exactly what the service uses: the table and its indexes, the queue, the topic, the key", () => {
+    const task = statements().filter((s) =>
+      /^service_roles_(table|queue|events|data_key)/.test(s.policy),
+    );
+    expect(task.map(({ policy, Action, Resource }) => ({ policy, Action, Resource }))).toEqual([
+      {
+        policy: "service_roles_data_key_use",
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "${aws_kms_key.data_key_key.arn}",
+      },
+      {
+        policy: "service_roles_events_publish",
+        Action: "sns:Publish",
+        Resource: "${aws_sns_topic.messaging_events.arn}",
+      },
+      {
+        policy: "service_roles_queue_consume_produce",
+        Action: [
+          "sqs:SendMessage",
+          "sqs:ReceiveMessage",
+          "sqs:DeleteMessage",
+          "sqs:GetQueueAttributes",
+        ],
+        Resource: "${aws_sqs_queue.messaging_queue.arn}",
+      },
+      {
+        policy: "service_roles_table_read_write",
+        Action: expect.arrayContaining([
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:Query",
+          "dynamodb:DeleteItem",
+        ]),
+        Resource: [
+          "${aws_dynamodb_table.key_value_store_table.arn}",
+          "${aws_dynamodb_table.key_value_store_table.arn}/index/*",
+        ],
+      },
+    ]);
+    const roleOf = (policy: string) => resourcesOf(json, "aws_iam_role_policy")[policy]!.role;
+    for (const { policy } of task)
+      expect(roleOf(policy)).toBe("${aws_iam_role.service_roles_task.id}");
     expect(resourcesOf(json, "aws_iam_role_policy_attachment")).toEqual({});
   });
 
   it("every statement names exact resources; * only for ecr:GetAuthorizationToken, which has no resource-level permissions", () => {
+    const exact = [
+      // One resource of this stack, or of the shared stack, optionally narrowed to its streams or indexes.
+      /^\$\{(aws_[a-z0-9_]+\.[a-z0-9_]+\.arn|data\.terraform_remote_state\.[a-z_]+\.outputs\.[a-z0-9_]+)\}(:log-stream:\*|\/index\/\*)?$/,
+      // The secret RDS manages for the master user.
+      /^\$\{aws_db_instance\.database_instance\.master_user_secret\[0\]\.secret_arn\}$/,
+      // The one log group RDS enhanced monitoring writes to, in this region and account.
+      /^arn:aws:logs:eu-west-1:\$\{data\.aws_caller_identity\.account\.account_id\}:log-group:RDSOSMetrics(:log-stream:\*)?$/,
+    ];
     for (const statement of statements()) {
-      const resources = [statement.Resource].flat() as string[];
-      for (const resource of resources) {
+      for (const resource of [statement.Resource].flat() as string[]) {
         if (resource === "*") {
           expect(statement.Action).toBe("ecr:GetAuthorizationToken");
-          continue;
+        } else {
+          expect(
+            exact.some((pattern) => pattern.test(resource)),
+            `${statement.policy}: ${resource}`,
+          ).toBe(true);
         }
-        // A reference to one resource of this or the shared stack, optionally narrowed by a suffix.
-        expect(resource).toMatch(
-          /^\$\{(aws_[a-z0-9_]+\.[a-z0-9_]+\.arn|data\.terraform_remote_state\.[a-z_]+\.outputs\.[a-z0-9_]+)\}(:log-stream:\*)?$/,
-        );
       }
     }
   });
@@ -173,11 +228,11 @@ describe("IAM", () => {
           Action: "sts:AssumeRole",
           Condition: {
             StringEquals: {
-              "aws:SourceAccount": "${data.aws_caller_identity.service_account.account_id}",
+              "aws:SourceAccount": "${data.aws_caller_identity.account.account_id}",
             },
             ArnLike: {
               "aws:SourceArn":
-                "arn:aws:ecs:eu-west-1:${data.aws_caller_identity.service_account.account_id}:*",
+                "arn:aws:ecs:eu-west-1:${data.aws_caller_identity.account.account_id}:*",
             },
           },
         },

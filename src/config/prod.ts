@@ -3,7 +3,8 @@ import type { EnvironmentInput } from "./schema";
 /**
  * Production: three AZs and one NAT gateway per AZ, so losing an AZ loses neither capacity
  * behind the load balancer nor egress from the surviving ones. Three tasks on on-demand Fargate,
- * scaling 2..10 on CPU; deploys keep full capacity; logs kept a year; WAF in front.
+ * scaling 2..10 on CPU; deploys keep full capacity; logs kept a year; WAF in front; a Multi-AZ
+ * database with 30 days of point-in-time recovery; nothing stateful can be deleted by an apply.
  */
 export const prod: EnvironmentInput = {
   region: "eu-west-1",
@@ -30,4 +31,15 @@ export const prod: EnvironmentInput = {
     deletionProtection: true,
     waf: { enabled: true, rateLimitPer5Minutes: 2000 },
   },
+  database: {
+    engineVersion: "16",
+    instanceClass: "db.t4g.medium",
+    allocatedStorageGiB: 50,
+    maxAllocatedStorageGiB: 500,
+    multiAz: true,
+    backupRetentionDays: 30,
+    deletionProtection: true,
+  },
+  keyValueStore: { deletionProtection: true },
+  messaging: { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 },
 };

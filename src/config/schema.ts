@@ -412,6 +412,180 @@ export const LoadBalancerSchema = z.strictObject({
     .optional(),
 });
 
+export const DatabaseSchema = z.strictObject({
+  /**
+   * PostgreSQL major version. Minor versions upgrade automatically in the maintenance window;
+   * a major upgrade is a deliberate change of this value.
+   * @default "16"
+   */
+  engineVersion: z
+    .enum(
+      ["14", "15", "16", "17"],
+      explain(
+        "is not a supported PostgreSQL major version",
+        '"14", "15", "16" or "17"',
+        'use "16"',
+      ),
+    )
+    .default("16"),
+  /**
+   * @default "db.t4g.micro" - 2 vCPU burstable, 1 GiB; fine for staging, small for prod
+   */
+  instanceClass: z
+    .string()
+    .regex(
+      /^db\.[a-z0-9]+\.[a-z0-9]+$/,
+      explain(
+        "is not an RDS instance class",
+        "e.g. db.t4g.micro or db.m7g.large",
+        "copy it from the RDS pricing page",
+      ),
+    )
+    .default("db.t4g.micro"),
+  /** @default 20 */
+  allocatedStorageGiB: integerBetween(20, 65536, "gp3 needs at least 20 GiB").default(20),
+  /**
+   * Storage autoscaling grows up to this; it never shrinks.
+   * @default 100
+   */
+  maxAllocatedStorageGiB: integerBetween(
+    20,
+    65536,
+    "set the storage autoscaling ceiling in GiB",
+  ).default(100),
+  /**
+   * A synchronous standby in another AZ with automatic failover (~60-120 s). Doubles the instance cost.
+   * @default false
+   */
+  multiAz: z.boolean().default(false),
+  /**
+   * Days of automated backups, which is also the point-in-time-recovery window.
+   * @default 7
+   */
+  backupRetentionDays: integerBetween(1, 35, "RDS keeps 1 to 35 days of automated backups").default(
+    7,
+  ),
+  /** UTC, at least 30 minutes, not overlapping the maintenance window. @default "02:00-03:00" */
+  backupWindow: z
+    .string()
+    .regex(
+      /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/,
+      explain("is not a window", "hh:mm-hh:mm in UTC", 'use e.g. "02:00-03:00"'),
+    )
+    .default("02:00-03:00"),
+  /** UTC. @default "sun:03:30-sun:04:30" */
+  maintenanceWindow: z
+    .string()
+    .regex(
+      /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/,
+      explain(
+        "is not a maintenance window",
+        "ddd:hh:mm-ddd:hh:mm in UTC",
+        'use e.g. "sun:03:30-sun:04:30"',
+      ),
+    )
+    .default("sun:03:30-sun:04:30"),
+  /**
+   * Refuse deletion (RDS deletion protection and Terraform `prevent_destroy`).
+   * @default true
+   */
+  deletionProtection: z.boolean().default(true),
+  /** @default "app" */
+  databaseName: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9_]{0,62}$/,
+      explain("is not a database name", "a-z, 0-9 and _, starting with a letter", 'use "app"'),
+    )
+    .default("app"),
+  /** The master user; its password is generated and kept in Secrets Manager by RDS. @default "app_admin" */
+  masterUsername: z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9_]{0,15}$/,
+      explain("is not a username", "1 to 16 characters of a-z, 0-9 and _", 'use "app_admin"'),
+    )
+    .refine((name) => !["admin", "postgres", "rdsadmin"].includes(name), {
+      error: explain("is reserved by RDS", "any other name", 'use "app_admin"'),
+    })
+    .default("app_admin"),
+  /** Days Performance Insights keeps its data: 7 is free. @default 7 */
+  performanceInsightsRetentionDays: z
+    .literal(
+      [7, 31, 93, 186, 372, 731],
+      explain(
+        "is not a retention Performance Insights offers",
+        "7 (free), 31, 93, 186, 372 or 731",
+        "use 7",
+      ),
+    )
+    .default(7),
+  /** Enhanced monitoring resolution. @default 60 */
+  monitoringIntervalSeconds: z
+    .literal(
+      [0, 1, 5, 10, 15, 30, 60],
+      explain("is not a monitoring interval", "0 (off), 1, 5, 10, 15, 30 or 60", "use 60"),
+    )
+    .default(60),
+});
+
+const attributeName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_.-]{1,255}$/,
+    explain("is not an attribute name", "1 to 255 of A-Z, a-z, 0-9, _ . -", 'use e.g. "pk"'),
+  );
+const keyAttribute = z.strictObject({
+  name: attributeName,
+  type: z
+    .enum(["S", "N", "B"], explain("is not a key type", '"S", "N" or "B"', 'use "S"'))
+    .default("S"),
+});
+
+export const KeyValueStoreSchema = z.strictObject({
+  /** @default { name: "pk", type: "S" } */
+  partitionKey: keyAttribute.default({ name: "pk", type: "S" }),
+  /** @default { name: "sk", type: "S" } */
+  sortKey: keyAttribute.default({ name: "sk", type: "S" }),
+  /**
+   * The attribute holding an item's expiry (epoch seconds); DynamoDB deletes expired items.
+   * @default "expiresAt"
+   */
+  ttlAttribute: attributeName.default("expiresAt"),
+  /** Refuse deletion (DynamoDB deletion protection and `prevent_destroy`). @default true */
+  deletionProtection: z.boolean().default(true),
+});
+
+export const MessagingSchema = z.strictObject({
+  /**
+   * Receives before a message moves to the dead-letter queue.
+   * @default 5
+   */
+  maxReceiveCount: integerBetween(
+    1,
+    1000,
+    "3 to 10 separates poison messages from transient failures",
+  ).default(5),
+  /**
+   * Seconds a received message is hidden from other consumers; longer than the slowest handling.
+   * @default 30
+   */
+  visibilityTimeoutSeconds: integerBetween(
+    0,
+    43200,
+    "set it above the slowest message handling",
+  ).default(30),
+  /**
+   * Seconds the main queue keeps a message (the dead-letter queue always keeps 14 days).
+   * @default 345600 (4 days)
+   */
+  messageRetentionSeconds: integerBetween(
+    60,
+    1209600,
+    "SQS keeps messages 60 s to 14 days",
+  ).default(345600),
+});
+
 export const EnvironmentSchema = z
   .strictObject({
     /** The AWS region of every resource of the environment. */
@@ -429,6 +603,9 @@ export const EnvironmentSchema = z
     network: NetworkSchema.prefault({}),
     service: ServiceSchema.prefault({}),
     loadBalancer: LoadBalancerSchema.prefault({}),
+    database: DatabaseSchema.prefault({}),
+    keyValueStore: KeyValueStoreSchema.prefault({}),
+    messaging: MessagingSchema.prefault({}),
   })
   .superRefine((env, ctx) => {
     const { network } = env;
@@ -469,6 +646,18 @@ export const EnvironmentSchema = z
       });
     }
     checkService(env.service, ctx);
+    if (env.database.maxAllocatedStorageGiB < env.database.allocatedStorageGiB) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["database", "maxAllocatedStorageGiB"],
+        input: env.database.maxAllocatedStorageGiB,
+        message: explain(
+          `is below allocatedStorageGiB ${env.database.allocatedStorageGiB}`,
+          `at least ${env.database.allocatedStorageGiB}`,
+          "raise the ceiling or lower the initial size",
+        ),
+      });
+    }
     if (!AWS_REGION_PATTERN.test(env.region) || zones.length > MAX_AZ_COUNT) return;
     try {
       planSubnets({

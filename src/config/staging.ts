@@ -2,7 +2,8 @@ import type { EnvironmentInput } from "./schema";
 
 /**
  * Staging: production's shape at a fraction of its cost. One NAT gateway (its AZ is a single
- * point of failure for egress, acceptable here), one task on Fargate Spot, logs kept 30 days.
+ * point of failure for egress, acceptable here), one task on Fargate Spot, a single-AZ database
+ * with a week of backups, logs kept 30 days.
  */
 export const staging: EnvironmentInput = {
   region: "eu-west-1",
@@ -27,4 +28,15 @@ export const staging: EnvironmentInput = {
     tls: { domainName: "staging.orbit.example.com", hostedZoneId: "Z0EXAMPLE0ORBIT0ZONE" },
     deletionProtection: false,
   },
+  // Staging data can be rebuilt: no deletion protection, so the environment can be torn down.
+  // A final snapshot is still taken on deletion.
+  database: {
+    engineVersion: "16",
+    instanceClass: "db.t4g.micro",
+    multiAz: false,
+    backupRetentionDays: 7,
+    deletionProtection: false,
+  },
+  keyValueStore: { deletionProtection: false },
+  messaging: { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 },
 };

@@ -1,7 +1,6 @@
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import {
@@ -78,6 +77,16 @@ export interface FargateServiceProps {
    * @default {}
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Environment variables ECS fills from Secrets Manager at start: name -> `valueFrom`
+   * (`<secret arn>:<json key>::`). The execution role may read exactly `secretArns`.
+   * @default {}
+   */
+  readonly secrets?: Readonly<Record<string, string>>;
+  readonly secretArns?: readonly string[];
+  /** The key the secrets are encrypted with; the execution role may decrypt with it. */
+  readonly secretsKmsKeyArn?: string;
+  readonly accountId: string;
 }
 
 /**
@@ -113,7 +122,6 @@ export class FargateService extends Construct {
     private readonly props: FargateServiceProps,
   ) {
     super(scope, id);
-    const account = new DataAwsCallerIdentity(this, "account");
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/ecs/${props.namePrefix}`,
       retentionInDays: props.logRetentionDays,
@@ -121,9 +129,11 @@ export class FargateService extends Construct {
     this.roles = new TaskRoles(this, "roles", {
       namePrefix: props.namePrefix,
       region: props.region,
-      accountId: account.accountId,
+      accountId: props.accountId,
       repositoryArn: props.repositoryArn,
       logGroupArn: this.logGroup.arn,
+      secretArns: props.secretArns,
+      secretsKmsKeyArn: props.secretsKmsKeyArn,
     });
     const capacityProviders = this.createCluster();
     this.cluster = capacityProviders.cluster;
@@ -168,6 +178,9 @@ export class FargateService extends Construct {
       environment: Object.keys(environment)
         .sort()
         .map((name) => ({ name, value: environment[name as keyof typeof environment] })),
+      secrets: Object.keys(props.secrets ?? {})
+        .sort()
+        .map((name) => ({ name, valueFrom: props.secrets![name] })),
       logConfiguration: {
         logDriver: "awslogs",
         options: {

@@ -1,5 +1,4 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
 import { DefaultRouteTable } from "@cdktf/provider-aws/lib/default-route-table";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
@@ -27,6 +26,8 @@ export interface NetworkProps {
   readonly namePrefix: string;
   /** The region, for the endpoints' service names and the flow log role's source ARN. */
   readonly region: string;
+  /** The account, for the flow log role's trust policy. */
+  readonly accountId: string;
   readonly cidr: string;
   /** 2 or 3 AZ names of `region`. */
   readonly availabilityZones: readonly string[];
@@ -51,6 +52,11 @@ export interface NetworkProps {
    * @default DEFAULT_INTERFACE_ENDPOINTS - what a Fargate task pulling from ECR and logging needs
    */
   readonly interfaceEndpoints?: readonly string[];
+  /**
+   * Gateway endpoints (free) created when `natGateways` is `none`.
+   * @default ["s3"] - ECR stores image layers in S3
+   */
+  readonly gatewayEndpoints?: readonly string[];
 }
 
 /**
@@ -121,6 +127,7 @@ export class Network extends Construct {
         subnetIds: this.subnets.private.map((s) => s.id),
         routeTableIds: this.routeTables.private.map((t) => t.id),
         interfaceServices: props.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS,
+        gatewayServices: props.gatewayEndpoints ?? ["s3"],
       });
     }
   }
@@ -272,7 +279,7 @@ export class Network extends Construct {
   }
 
   private createFlowLogs(): CloudwatchLogGroup {
-    const account = new DataAwsCallerIdentity(this, "account");
+    const accountId = this.props.accountId;
     const group = new CloudwatchLogGroup(this, "flow-log-group", {
       name: `/aws/vpc/${this.props.namePrefix}/flow-logs`,
       retentionInDays: this.props.flowLogs.retentionDays,
@@ -282,8 +289,8 @@ export class Network extends Construct {
       name: `${this.props.namePrefix}-vpc-flow-logs`,
       assumeRolePolicy: serviceTrustPolicy(
         "vpc-flow-logs.amazonaws.com",
-        account.accountId,
-        `arn:aws:ec2:${this.props.region}:${account.accountId}:vpc-flow-log/*`,
+        accountId,
+        `arn:aws:ec2:${this.props.region}:${accountId}:vpc-flow-log/*`,
       ),
     });
     new IamRolePolicy(this, "flow-log-policy", {

@@ -16,6 +16,11 @@ export interface TaskRolesProps {
    * @default - none
    */
   readonly secretArns?: readonly string[];
+  /**
+   * The KMS key those secrets are encrypted with.
+   * @default - the secrets use the AWS-managed key
+   */
+  readonly secretsKmsKeyArn?: string;
 }
 
 /**
@@ -83,6 +88,14 @@ export class TaskRoles extends Construct {
         Action: "secretsmanager:GetSecretValue",
         Resource: [...props.secretArns],
       });
+      if (props.secretsKmsKeyArn) {
+        statements.push({
+          Sid: "DecryptTaskSecrets",
+          Effect: "Allow",
+          Action: "kms:Decrypt",
+          Resource: props.secretsKmsKeyArn,
+        });
+      }
     }
     new IamRolePolicy(this, "execution-policy", {
       role: this.executionRole.id,

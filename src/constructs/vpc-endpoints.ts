@@ -29,19 +29,21 @@ export interface VpcEndpointsProps {
   /** The route tables that get the S3 gateway endpoint's route. */
   readonly routeTableIds: readonly string[];
   readonly interfaceServices: readonly string[];
+  /** Services reached through gateway endpoints on `routeTableIds` (`s3`, `dynamodb`). */
+  readonly gatewayServices: readonly string[];
 }
 
 /**
- * Interface endpoints with private DNS (so SDKs and the ECS agent use them unchanged) and an S3
- * gateway endpoint, replacing a NAT gateway for traffic to AWS.
+ * Interface endpoints with private DNS (so SDKs and the ECS agent use them unchanged) and gateway
+ * endpoints (S3, DynamoDB), replacing a NAT gateway for traffic to AWS.
  *
  * Cost per month: each interface endpoint ~$7.30 per AZ plus $0.01 per GB (five endpoints in two
- * AZs ~$73); the S3 gateway endpoint is free.
+ * AZs ~$73); gateway endpoints are free.
  */
 export class VpcEndpoints extends Construct {
   public readonly securityGroup: SecurityGroup;
   public readonly interfaceEndpoints: Readonly<Record<string, VpcEndpoint>>;
-  public readonly s3Gateway: VpcEndpoint;
+  public readonly gatewayEndpoints: Readonly<Record<string, VpcEndpoint>>;
 
   constructor(scope: Construct, id: string, props: VpcEndpointsProps) {
     super(scope, id);
@@ -76,12 +78,17 @@ export class VpcEndpoints extends Construct {
       ]),
     );
 
-    this.s3Gateway = new VpcEndpoint(this, "s3", {
-      vpcId: props.vpcId,
-      serviceName: `com.amazonaws.${props.region}.s3`,
-      vpcEndpointType: "Gateway",
-      routeTableIds: [...props.routeTableIds],
-      tags: { Name: `${props.namePrefix}-s3` },
-    });
+    this.gatewayEndpoints = Object.fromEntries(
+      props.gatewayServices.map((service) => [
+        service,
+        new VpcEndpoint(this, service, {
+          vpcId: props.vpcId,
+          serviceName: `com.amazonaws.${props.region}.${service}`,
+          vpcEndpointType: "Gateway",
+          routeTableIds: [...props.routeTableIds],
+          tags: { Name: `${props.namePrefix}-${service}` },
+        }),
+      ]),
+    );
   }
 }

@@ -1,12 +1,18 @@
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import type { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import type { BackendConfig } from "../config/backend";
 import type { EnvironmentConfig } from "../config/schema";
+import { DataKey } from "../constructs/data-key";
+import { Database, DATABASE_PORT } from "../constructs/database";
 import { FargateService } from "../constructs/fargate-service";
+import { KeyValueStore } from "../constructs/key-value-store";
+import { Messaging } from "../constructs/messaging";
 import { LoadBalancer } from "../constructs/load-balancer";
 import { Network } from "../constructs/network";
 import { TrafficRule } from "../constructs/traffic-rule";
+import { DEFAULT_INTERFACE_ENDPOINTS } from "../constructs/vpc-endpoints";
 import { PlatformStack } from "./platform-stack";
 
 /** Git SHAs (7 to 40 hex digits) or release versions such as v1.4.2; never a moving tag. */
@@ -23,6 +29,10 @@ export class EnvironmentStack extends PlatformStack {
   public readonly network: Network;
   public readonly loadBalancer: LoadBalancer;
   public readonly service: FargateService;
+  public readonly dataKey: DataKey;
+  public readonly database: Database;
+  public readonly keyValueStore: KeyValueStore;
+  public readonly messaging: Messaging;
 
   constructor(
     scope: Construct,
@@ -45,6 +55,7 @@ export class EnvironmentStack extends PlatformStack {
     });
     const namePrefix = `${env.project.name}-${env.name}`;
     const { service: svc } = env;
+    const accountId = new DataAwsCallerIdentity(this, "account").accountId;
 
     this.imageTag = new TerraformVariable(this, "image_tag", {
       type: "string",
@@ -63,13 +74,40 @@ export class EnvironmentStack extends PlatformStack {
     this.network = new Network(this, "network", {
       namePrefix,
       region: env.region,
+      accountId,
       cidr: env.network.cidr,
       availabilityZones: env.network.availabilityZones,
       subnetPrefixLengths: env.network.subnetPrefixLengths,
       natGateways: env.network.natGateways,
       servicePort: svc.containerPort,
+      databasePort: DATABASE_PORT,
       flowLogs: env.network.flowLogs,
+      // Without NAT, everything the service calls needs an endpoint.
+      interfaceEndpoints: [...DEFAULT_INTERFACE_ENDPOINTS, "sqs", "sns"],
+      gatewayEndpoints: ["s3", "dynamodb"],
     });
+
+    this.dataKey = new DataKey(this, "data-key", { namePrefix, region: env.region, accountId });
+    const kmsKeyArn = this.dataKey.key.arn;
+
+    this.database = new Database(this, "database", {
+      ...env.database,
+      namePrefix,
+      region: env.region,
+      accountId,
+      vpcId: this.network.vpc.id,
+      subnetIds: this.network.subnetIds("isolated"),
+      kmsKeyArn,
+      logRetentionDays: svc.logRetentionDays,
+    });
+
+    this.keyValueStore = new KeyValueStore(this, "key-value-store", {
+      ...env.keyValueStore,
+      tableName: `${namePrefix}-items`,
+      kmsKeyArn,
+    });
+
+    this.messaging = new Messaging(this, "messaging", { ...env.messaging, namePrefix, kmsKeyArn });
 
     this.loadBalancer = new LoadBalancer(this, "load-balancer", {
       namePrefix,
@@ -107,7 +145,25 @@ export class EnvironmentStack extends PlatformStack {
       targetGroupArn: this.loadBalancer.targetGroup.arn,
       listeners: this.loadBalancer.listeners,
       requestCountResourceLabel: `${this.loadBalancer.alb.arnSuffix}/${this.loadBalancer.targetGroup.arnSuffix}`,
+      accountId,
+      environment: {
+        DB_HOST: this.database.instance.address,
+        DB_PORT: String(DATABASE_PORT),
+        DB_NAME: env.database.databaseName,
+        DB_SSL: "require",
+        TABLE_NAME: this.keyValueStore.table.name,
+        QUEUE_URL: this.messaging.queue.url,
+        TOPIC_ARN: this.messaging.topic.arn,
+      },
+      // The master credentials, by JSON key of the secret RDS manages: never in plain text.
+      secrets: {
+        DB_USERNAME: `${this.database.masterSecretArn}:username::`,
+        DB_PASSWORD: `${this.database.masterSecretArn}:password::`,
+      },
+      secretArns: [this.database.masterSecretArn],
+      secretsKmsKeyArn: kmsKeyArn,
     });
+    this.grantServiceAccess();
 
     new TrafficRule(this, "alb-to-service", {
       fromSecurityGroupId: this.loadBalancer.securityGroup.id,
@@ -115,8 +171,55 @@ export class EnvironmentStack extends PlatformStack {
       port: svc.containerPort,
       description: "Load balancer to the service tasks (requests and health checks)",
     });
+    new TrafficRule(this, "service-to-database", {
+      fromSecurityGroupId: this.service.securityGroup.id,
+      toSecurityGroupId: this.database.securityGroup.id,
+      port: DATABASE_PORT,
+      description: "Service tasks to PostgreSQL",
+    });
 
     this.outputs(shared);
+  }
+
+  /** Exactly what the service uses, on exactly these resources. */
+  private grantServiceAccess(): void {
+    const { roles } = this.service;
+    const table = this.keyValueStore.table.arn;
+    roles.grant("table-read-write", {
+      Effect: "Allow",
+      Action: [
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:ConditionCheckItem",
+      ],
+      Resource: [table, `${table}/index/*`],
+    });
+    roles.grant("queue-consume-produce", {
+      Effect: "Allow",
+      Action: [
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+      ],
+      Resource: this.messaging.queue.arn,
+    });
+    roles.grant("events-publish", {
+      Effect: "Allow",
+      Action: "sns:Publish",
+      Resource: this.messaging.topic.arn,
+    });
+    // SQS and SNS need a data key from the environment's key to encrypt what the service sends.
+    roles.grant("data-key-use", {
+      Effect: "Allow",
+      Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: this.dataKey.key.arn,
+    });
   }
 
   private outputs(shared: SharedResources): void {
@@ -133,5 +236,15 @@ export class EnvironmentStack extends PlatformStack {
     );
     new TerraformOutput(this, "vpc_id", { value: this.network.vpc.id });
     new TerraformOutput(this, "private_subnet_ids", { value: this.network.subnetIds("private") });
+    output("database_endpoint", this.database.instance.address, "PostgreSQL host (private)");
+    output(
+      "database_secret_arn",
+      this.database.masterSecretArn,
+      "Secrets Manager secret of the master user",
+    );
+    output("table_name", this.keyValueStore.table.name, "DynamoDB table");
+    output("queue_url", this.messaging.queue.url, "SQS work queue");
+    output("dead_letter_queue_url", this.messaging.deadLetterQueue.url, "SQS dead-letter queue");
+    output("topic_arn", this.messaging.topic.arn, "SNS events topic");
   }
 }
