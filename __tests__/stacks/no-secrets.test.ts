@@ -1,0 +1,32 @@
+import { App } from "cdktf";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildPlatform } from "../../src/app";
+import { parseConfig } from "../../src/config/load";
+import { committedBackend } from "../helpers";
+
+describe("no password anywhere", () => {
+  it("no synthesized stack holds a password literal", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "no-password-"));
+    const app = new App({ outdir });
+    buildPlatform(app, parseConfig(), committedBackend);
+    app.synth();
+    const stacks = readdirSync(join(outdir, "stacks")).sort();
+    expect(stacks).toEqual(["prod", "shared", "staging", "state"]);
+    for (const stack of stacks) {
+      const text = readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8");
+      const literals: string[] = [];
+      JSON.parse(text, (key, value) => {
+        // A key naming a password may only hold a reference, never a value.
+        if (/passw(or)?d/i.test(key) && typeof value === "string" && !value.startsWith("${")) {
+          literals.push(`${key}=${value}`);
+        }
+        return value;
+      });
+      expect(literals, stack).toEqual([]);
+      expect(text, stack).not.toMatch(/"(password|master_password|password_wo)"\s*:/);
+    }
+  });
+});
