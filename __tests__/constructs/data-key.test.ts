@@ -17,11 +17,12 @@ describe("data key", () => {
     });
   });
 
-  it("admits exactly the account (for IAM), CloudWatch Logs, SNS and the data services via this account", () => {
+  it("admits exactly the account (for IAM), CloudWatch Logs and alarms, SNS, and the data services via this account", () => {
     expect(Object.keys(bySid)).toEqual([
       "AccountManagesKeyThroughIam",
       "CloudWatchLogsForThisAccount",
       "SnsDeliveryToEncryptedQueues",
+      "CloudWatchAlarmsToEncryptedTopics",
       "DataServicesForThisAccount",
     ]);
     expect(bySid.CloudWatchLogsForThisAccount).toMatchObject({
@@ -34,6 +35,11 @@ describe("data key", () => {
     });
     expect(bySid.SnsDeliveryToEncryptedQueues).toMatchObject({
       Principal: { Service: "sns.amazonaws.com" },
+      Condition: { StringEquals: { "aws:SourceAccount": account } },
+    });
+    expect(bySid.CloudWatchAlarmsToEncryptedTopics).toMatchObject({
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Condition: { StringEquals: { "aws:SourceAccount": account } },
     });
     expect(bySid.DataServicesForThisAccount).toMatchObject({

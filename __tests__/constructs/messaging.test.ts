@@ -18,7 +18,7 @@ describe("messaging", () => {
 
   it("encrypts the topic and both queues with the environment's key", () => {
     const key = "${aws_kms_key.data_key_key.arn}";
-    expect(onlyResource(json, "aws_sns_topic").kms_master_key_id).toBe(key);
+    expect(resourcesOf(json, "aws_sns_topic").messaging_events!.kms_master_key_id).toBe(key);
     expect(queues.messaging_queue!.kms_master_key_id).toBe(key);
     expect(queues.messaging_dead_letters!.kms_master_key_id).toBe(key);
   });
@@ -50,7 +50,9 @@ describe("messaging", () => {
   });
 
   it("fans the topic out to the queue with raw message delivery", () => {
-    expect(onlyResource(json, "aws_sns_topic_subscription")).toMatchObject({
+    expect(
+      resourcesOf(json, "aws_sns_topic_subscription").messaging_queue_subscription,
+    ).toMatchObject({
       topic_arn: "${aws_sns_topic.messaging_events.arn}",
       protocol: "sqs",
       endpoint: "${aws_sqs_queue.messaging_queue.arn}",

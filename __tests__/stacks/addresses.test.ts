@@ -59,6 +59,7 @@ describe("addresses of stateful and foundational resources are pinned", () => {
       "aws_nat_gateway.network_nat_c",
       "aws_s3_bucket.load_balancer_access_logs_bucket",
       "aws_sns_topic.messaging_events",
+      "aws_sns_topic.monitoring_alerts",
       "aws_sqs_queue.messaging_dead_letters",
       "aws_sqs_queue.messaging_queue",
       "aws_subnet.network_isolated_a",

@@ -42,4 +42,6 @@ export const prod: EnvironmentInput = {
   },
   keyValueStore: { deletionProtection: true },
   messaging: { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 },
+  // Alarm thresholds default to the seed's values (src/config/schema.ts, AlarmsSchema).
+  monitoring: { alarmEmails: ["platform-oncall@example.com"] },
 };

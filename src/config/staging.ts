@@ -39,4 +39,6 @@ export const staging: EnvironmentInput = {
   },
   keyValueStore: { deletionProtection: false },
   messaging: { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 },
+  // Alarm thresholds default to the seed's values (src/config/schema.ts, AlarmsSchema).
+  monitoring: { alarmEmails: ["platform-alerts@example.com"] },
 };

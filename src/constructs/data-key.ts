@@ -22,6 +22,7 @@ export interface DataKeyProps {
  *   exactly the actions they need, on this key's ARN);
  * - CloudWatch Logs, for log groups of this account only (encryption context);
  * - SNS, to encrypt messages it delivers to the encrypted queue, for this account only;
+ * - CloudWatch, to publish alarms to the encrypted alerts topic, for this account only;
  * - RDS, Secrets Manager, DynamoDB, SQS and SNS acting for callers of this account (`kms:ViaService`).
  *
  * Cost per month: $1 for the key plus $0.03 per 10,000 requests.
@@ -70,6 +71,14 @@ export class DataKey extends Construct {
           Sid: "SnsDeliveryToEncryptedQueues",
           Effect: "Allow",
           Principal: { Service: "sns.amazonaws.com" },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        },
+        {
+          Sid: "CloudWatchAlarmsToEncryptedTopics",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
           Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
           Resource: "*",
           Condition: { StringEquals: { "aws:SourceAccount": accountId } },

@@ -143,6 +143,14 @@ export class FargateService extends Construct {
     this.scalingTarget = this.createAutoscaling();
   }
 
+  /**
+   * Rolls a deployment back when any of these alarms fires during it, even if the new tasks pass
+   * their health checks (a release that answers 5xx, say).
+   */
+  public rollBackOn(alarmNames: readonly string[]): void {
+    this.service.putAlarms({ alarmNames: [...alarmNames], enable: true, rollback: true });
+  }
+
   private createCluster() {
     const cluster = new EcsCluster(this, "cluster", {
       name: this.props.namePrefix,

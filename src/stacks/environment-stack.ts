@@ -9,6 +9,7 @@ import { Database, DATABASE_PORT } from "../constructs/database";
 import { FargateService } from "../constructs/fargate-service";
 import { KeyValueStore } from "../constructs/key-value-store";
 import { Messaging } from "../constructs/messaging";
+import { Monitoring } from "../constructs/monitoring";
 import { LoadBalancer } from "../constructs/load-balancer";
 import { Network } from "../constructs/network";
 import { TrafficRule } from "../constructs/traffic-rule";
@@ -33,6 +34,7 @@ export class EnvironmentStack extends PlatformStack {
   public readonly database: Database;
   public readonly keyValueStore: KeyValueStore;
   public readonly messaging: Messaging;
+  public readonly monitoring: Monitoring;
 
   constructor(
     scope: Construct,
@@ -165,6 +167,28 @@ export class EnvironmentStack extends PlatformStack {
     });
     this.grantServiceAccess();
 
+    this.monitoring = new Monitoring(this, "monitoring", {
+      namePrefix,
+      region: env.region,
+      kmsKeyArn,
+      alarmEmails: env.monitoring.alarmEmails,
+      alarmWebhookUrl: env.monitoring.alarmWebhookUrl,
+      thresholds: env.monitoring.alarms,
+      resources: {
+        loadBalancerArnSuffix: this.loadBalancer.alb.arnSuffix,
+        targetGroupArnSuffix: this.loadBalancer.targetGroup.arnSuffix,
+        clusterName: this.service.cluster.name,
+        serviceName: this.service.service.name,
+        minTaskCount: svc.autoscaling.minCount,
+        databaseIdentifier: this.database.instance.identifier,
+        databaseAllocatedStorageGiB: env.database.allocatedStorageGiB,
+        queueName: this.messaging.queue.name,
+        deadLetterQueueName: this.messaging.deadLetterQueue.name,
+        logGroupName: this.service.logGroup.name,
+      },
+    });
+    this.service.rollBackOn(this.monitoring.deploymentAlarms.map((alarm) => alarm.alarmName));
+
     new TrafficRule(this, "alb-to-service", {
       fromSecurityGroupId: this.loadBalancer.securityGroup.id,
       toSecurityGroupId: this.service.securityGroup.id,
@@ -246,5 +270,7 @@ export class EnvironmentStack extends PlatformStack {
     output("queue_url", this.messaging.queue.url, "SQS work queue");
     output("dead_letter_queue_url", this.messaging.deadLetterQueue.url, "SQS dead-letter queue");
     output("topic_arn", this.messaging.topic.arn, "SNS events topic");
+    output("alerts_topic_arn", this.monitoring.topic.arn, "SNS topic every alarm notifies");
+    output("dashboard_name", this.monitoring.dashboard.dashboardName, "CloudWatch dashboard");
   }
 }
