@@ -136,7 +136,7 @@ describe("the service's database connection", () => {
       DB_HOST: "${aws_db_instance.database_instance.address}",
       DB_PORT: "5432",
       DB_NAME: "app",
-      DB_SSL: "require",
+      DB_SSL: "verify-full",
     });
   });
 });

@@ -152,7 +152,7 @@ export class EnvironmentStack extends PlatformStack {
         DB_HOST: this.database.instance.address,
         DB_PORT: String(DATABASE_PORT),
         DB_NAME: env.database.databaseName,
-        DB_SSL: "require",
+        DB_SSL: "verify-full",
         TABLE_NAME: this.keyValueStore.table.name,
         QUEUE_URL: this.messaging.queue.url,
         TOPIC_ARN: this.messaging.topic.arn,

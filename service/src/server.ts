@@ -1,0 +1,109 @@
+/**
+ * Process entry point: configuration, wiring, and the signals that start a graceful drain.
+ * Everything else lives in modules that tests can build without a process around them.
+ */
+import { pino } from "pino";
+import { buildApp } from "./app.js";
+import { ConfigError, loadConfig, packageVersion, type Config } from "./config.js";
+import { createPool, migrate, pingDatabase } from "./db.js";
+import { createItemStore } from "./item-store.js";
+import { createLogger } from "./logger.js";
+import { shutdownGracefully } from "./shutdown.js";
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env, packageVersion());
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      // Still one JSON line, so the reason shows up in CloudWatch next to the task's other logs.
+      const logger = createLogger(
+        { service: process.env.SERVICE_NAME || "items-service", level: "info" },
+        pino.destination({ fd: 2, sync: true }),
+      );
+      logger.fatal({ problems: error.problems }, error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger({ service: config.serviceName, level: config.logLevel });
+
+  process.on("uncaughtException", (error) => {
+    logger.fatal({ error }, "uncaught exception");
+    process.exit(1);
+  });
+  process.on("unhandledRejection", (error) => {
+    logger.fatal({ error }, "unhandled promise rejection");
+    process.exit(1);
+  });
+
+  const pool = createPool(config.db, logger);
+  try {
+    await migrate(pool);
+  } catch (error) {
+    // Exit rather than limp along: ECS replaces the task, and the deployment circuit breaker
+    // notices if it keeps happening.
+    logger.fatal(
+      { error, db_host: config.db.host, db_name: config.db.database },
+      "database migration failed",
+    );
+    process.exit(1);
+  }
+
+  let draining = false;
+  const app = buildApp({
+    logger,
+    version: config.version,
+    items: createItemStore(pool),
+    checkDatabase: () => pingDatabase(pool, config.readinessTimeoutMs),
+    isDraining: () => draining,
+  });
+  await app.listen({ port: config.port, host: config.host });
+
+  const address = app.server.address();
+  logger.info(
+    {
+      port: typeof address === "object" && address ? address.port : config.port,
+      version: config.version,
+      db_ssl: config.db.sslMode,
+      shutdown_timeout_ms: config.shutdownTimeoutMs,
+    },
+    "service started",
+  );
+
+  // Registered once listening: a signal during start-up keeps its default action (exit), which is
+  // right while nothing is in flight.
+  let shuttingDown = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      logger.info({ signal }, "shutdown already in progress");
+      return;
+    }
+    shuttingDown = true;
+    shutdownGracefully(
+      {
+        app,
+        logger,
+        timeoutMs: config.shutdownTimeoutMs,
+        beginDrain: () => {
+          draining = true;
+        },
+        closeResources: () => pool.end(),
+      },
+      signal,
+    ).then(
+      (outcome) => process.exit(outcome === "drained" ? 0 : 1),
+      (error: unknown) => {
+        logger.fatal({ error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+await main();

@@ -1,0 +1,36 @@
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+  }
+}
+
+/**
+ * Gives every test file a real PostgreSQL: the server named by DATABASE_URL (CI runs a Debian
+ * PostgreSQL), or else PGlite, PostgreSQL compiled to WebAssembly, served over TCP on loopback
+ * so the service talks to it through `pg` exactly as it would to RDS.
+ */
+export default async function setup(project: TestProject) {
+  const configured = process.env.DATABASE_URL;
+  if (configured) {
+    project.provide("databaseUrl", configured);
+    return;
+  }
+
+  const db = await PGlite.create();
+  // PGlite is one backend; the socket server multiplexes connections onto it. Room for every
+  // pool the test files open at once.
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 200 });
+  await server.start();
+  // PGlite accepts any password; a distinctive one lets tests prove it never reaches the logs.
+  const url = `postgres://postgres:pglite-password-never-logged@${server.getServerConn()}/postgres`;
+  project.provide("databaseUrl", url);
+
+  return async () => {
+    await server.stop();
+    await db.close();
+  };
+}

@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { LogLine } from "./app.js";
+
+const SERVICE_DIR = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** stdout and stderr, as written. */
+  output(): string;
+  /** Parsed JSON log lines from stdout and stderr. */
+  lines(): LogLine[];
+  /** Resolves with the first log line matching, or rejects after timeoutMs. */
+  waitForLine(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs src/server.ts as its own process (through tsx), with exactly the environment given. */
+export function spawnService(env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+    cwd: SERVICE_DIR,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const waiters = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+    for (const wake of waiters) wake();
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const lines = () =>
+    output
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as LogLine);
+
+  return {
+    child,
+    output: () => output,
+    lines,
+    exited,
+    waitForLine(predicate, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = lines().find(predicate);
+          if (found) {
+            cleanup();
+            resolve(found);
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no matching log line within ${timeoutMs} ms; output:\n${output}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        void exited.then(check);
+        check();
+      });
+    },
+  };
+}
