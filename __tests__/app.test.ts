@@ -41,6 +41,22 @@ describe("synthesize", () => {
     expect(readdirSync(parent)).toEqual(["cdktf.out"]);
   });
 
+  it("writes nothing when a guardrail fails, and names the rule", () => {
+    const parent = freshDir();
+    const outdir = join(parent, "cdktf.out");
+    const tightBudget = {
+      ...committedConfig,
+      environments: {
+        ...committedConfig.environments,
+        prod: { ...committedConfig.environments.prod, guardrails: { deployBudgetSeconds: 60 } },
+      },
+    };
+    expect(() => synthesize({ outdir, input: tightBudget })).toThrowError(
+      /Guardrails failed \(1 error\); nothing was written:\n {2}- \[PLAT-7 Deploy-time budget\] prod: aws_ecs_service\.service_service: 110 s worst case \(budget 60 s\)/,
+    );
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
   it("writes nothing when backend.tf.json is missing", () => {
     const outdir = join(freshDir(), "cdktf.out");
     expect(() => synthesize({ outdir, backendFile: join(freshDir(), "backend.tf.json") })).toThrow(

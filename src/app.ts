@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs"
 import { basename, dirname, join, resolve } from "node:path";
 import { loadBackend, type BackendConfig } from "./config/backend";
 import { ConfigError } from "./config/errors";
+import { enforceRules, RuleViolationError } from "./rules";
 import { parseConfig, type PlatformInput } from "./config/load";
 import { ENVIRONMENT_NAMES, type PlatformConfig } from "./config/schema";
 import { EnvironmentStack } from "./stacks/environment-stack";
@@ -30,8 +31,9 @@ export interface SynthesizeOptions {
 }
 
 /**
- * Validates all input, then synthesizes into a fresh directory beside `outdir` and swaps it in
- * only when synthesis succeeded, so `outdir` never holds a half-written or stale mix of stacks.
+ * Validates all input, synthesizes into a fresh directory beside `outdir`, runs the guardrails
+ * over the result, and swaps it in only when both succeeded, so `outdir` never holds a
+ * half-written, stale or failing set of stacks.
  */
 export function synthesize(options: SynthesizeOptions = {}): void {
   const config = parseConfig(options.input);
@@ -46,6 +48,10 @@ export function synthesize(options: SynthesizeOptions = {}): void {
     const app = new App({ outdir: staging });
     buildPlatform(app, config, backend);
     app.synth();
+    const report = enforceRules(app, staging, config);
+    for (const warning of report.warnings) console.warn(`Warning: ${warning}`);
+    for (const s of report.suppressions)
+      console.warn(`Suppressed ${s.ruleId} on ${s.path}: ${s.reason}`);
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
   } finally {
@@ -58,7 +64,7 @@ export function runCli(main: () => void): void {
   try {
     main();
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof RuleViolationError) {
       console.error(error.message);
     } else {
       console.error(error);

@@ -9,6 +9,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
 import { Construct } from "constructs";
+import { suppressRule } from "../rules/suppressions";
 import { AccessLogBucket } from "./access-log-bucket";
 
 /** TLS 1.3 and 1.2 only, forward-secret ciphers; AWS's recommended policy for new listeners. */
@@ -98,6 +99,11 @@ export class LoadBalancer extends Construct {
       logPrefix: "alb",
       retentionDays: props.accessLogRetentionDays,
     });
+    suppressRule(
+      this.accessLogs,
+      "PLAT-8",
+      "Access logs are expendable diagnostics that expire by lifecycle; versioning would store each log twice and prevent_destroy would block tearing down the load balancer.",
+    );
     this.alb = this.createLoadBalancer();
     this.targetGroup = this.createTargetGroup();
     if (props.tls) {

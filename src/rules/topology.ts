@@ -1,0 +1,224 @@
+/**
+ * The relations the rules reason about, read from a synthesized stack: which security group may
+ * talk to which, and how a service, its task definition, target group and load balancer connect.
+ */
+import { parseCidr, containsIp, lastAddress } from "../lib/cidr";
+import { block, containers, list, type Resource, type StackModel, type Values } from "./model";
+
+export interface SgRule {
+  readonly direction: "ingress" | "egress";
+  /** The group the rule belongs to. */
+  readonly group: Resource;
+  /** The other side: a security group of this stack, or a CIDR. */
+  readonly peerGroup?: Resource;
+  readonly cidr?: string;
+  readonly fromPort: number;
+  readonly toPort: number;
+  readonly allProtocols: boolean;
+  readonly source: Resource;
+}
+
+export function securityGroupRules(stack: StackModel): SgRule[] {
+  const rules: SgRule[] = [];
+  for (const direction of ["ingress", "egress"] as const) {
+    for (const rule of stack.resources(`aws_vpc_security_group_${direction}_rule`)) {
+      const group = stack.resolve(rule.values.security_group_id);
+      if (!group) continue;
+      const allProtocols = rule.values.ip_protocol === "-1";
+      rules.push({
+        direction,
+        group,
+        peerGroup: stack.resolve(rule.values.referenced_security_group_id),
+        cidr: rule.values.cidr_ipv4 as string | undefined,
+        fromPort: allProtocols ? 0 : Number(rule.values.from_port),
+        toPort: allProtocols ? 65535 : Number(rule.values.to_port),
+        allProtocols,
+        source: rule,
+      });
+    }
+  }
+  // Inline rules of aws_security_group, for stacks written that way.
+  for (const group of stack.resources("aws_security_group")) {
+    for (const direction of ["ingress", "egress"] as const) {
+      for (const inline of list(group.values[direction]) as Values[]) {
+        const allProtocols = inline.protocol === "-1";
+        for (const peer of [
+          ...list(inline.security_groups),
+          ...(inline.self ? [`\${aws_security_group.${group.name}.id}`] : []),
+        ]) {
+          rules.push({
+            direction,
+            group,
+            peerGroup: stack.resolve(peer),
+            fromPort: allProtocols ? 0 : Number(inline.from_port),
+            toPort: allProtocols ? 65535 : Number(inline.to_port),
+            allProtocols,
+            source: group,
+          });
+        }
+        for (const cidr of list(inline.cidr_blocks) as string[]) {
+          rules.push({
+            direction,
+            group,
+            cidr,
+            fromPort: allProtocols ? 0 : Number(inline.from_port),
+            toPort: allProtocols ? 65535 : Number(inline.to_port),
+            allProtocols,
+            source: group,
+          });
+        }
+      }
+    }
+  }
+  return rules;
+}
+
+const covers = (rule: SgRule, port: number) =>
+  rule.allProtocols || (rule.fromPort <= port && port <= rule.toPort);
+
+/** Whether a CIDR rule covers every address of `inside` (e.g. the VPC). */
+export function cidrCovers(cidr: string | undefined, inside: string): boolean {
+  const outer = cidr ? parseCidr(cidr) : undefined;
+  const inner = parseCidr(inside);
+  return (
+    !!outer && !!inner && containsIp(outer, inner.network) && containsIp(outer, lastAddress(inner))
+  );
+}
+
+/** Rules of `group` in `direction` that admit `port` to or from the peer group (by reference). */
+export function rulesToGroup(
+  rules: readonly SgRule[],
+  direction: "ingress" | "egress",
+  group: Resource,
+  peer: Resource,
+  port: number,
+): SgRule[] {
+  return rules.filter(
+    (r) =>
+      r.direction === direction &&
+      r.group.address === group.address &&
+      r.peerGroup?.address === peer.address &&
+      covers(r, port),
+  );
+}
+
+/** Rules of `group` in `direction` that admit `port` to or from an address range containing `cidr`. */
+export function rulesToCidr(
+  rules: readonly SgRule[],
+  direction: "ingress" | "egress",
+  group: Resource,
+  cidr: string,
+  port: number,
+): SgRule[] {
+  return rules.filter(
+    (r) =>
+      r.direction === direction &&
+      r.group.address === group.address &&
+      cidrCovers(r.cidr, cidr) &&
+      covers(r, port),
+  );
+}
+
+/** Whether the flow `from -> to` on `port` passes both groups: egress on the source, ingress on the target. */
+export function groupsAllow(
+  rules: readonly SgRule[],
+  from: Resource,
+  to: Resource,
+  port: number,
+  vpcCidr?: string,
+) {
+  const egress =
+    rulesToGroup(rules, "egress", from, to, port).length > 0 ||
+    (vpcCidr !== undefined && rulesToCidr(rules, "egress", from, vpcCidr, port).length > 0);
+  const ingress =
+    rulesToGroup(rules, "ingress", to, from, port).length > 0 ||
+    (vpcCidr !== undefined && rulesToCidr(rules, "ingress", to, vpcCidr, port).length > 0);
+  return { egress, ingress };
+}
+
+/** One ECS service and everything on its request path. */
+export interface ServicePath {
+  readonly service: Resource;
+  readonly taskDefinition?: Resource;
+  readonly container?: Values;
+  readonly containerPort?: number;
+  readonly serviceGroups: Resource[];
+  readonly targetGroup?: Resource;
+  readonly loadBalancer?: Resource;
+  readonly loadBalancerGroups: Resource[];
+  readonly subnets: Resource[];
+}
+
+export function servicePaths(stack: StackModel): ServicePath[] {
+  return stack.resources("aws_ecs_service").map((service) => {
+    const taskDefinition = stack.resolve(service.values.task_definition);
+    const lbBlock = block(service.values.load_balancer);
+    const container = taskDefinition
+      ? (containers(taskDefinition).find((c) => c.name === lbBlock?.container_name) ??
+        containers(taskDefinition)[0])
+      : undefined;
+    const targetGroup = stack.resolve(lbBlock?.target_group_arn);
+    const listener = targetGroup
+      ? stack
+          .resources("aws_lb_listener")
+          .find((l) =>
+            (list(l.values.default_action) as Values[]).some((a) =>
+              stack.refersTo(a.target_group_arn, targetGroup),
+            ),
+          )
+      : undefined;
+    const loadBalancer = listener ? stack.resolve(listener.values.load_balancer_arn) : undefined;
+    const network = block(service.values.network_configuration);
+    const resolveAll = (values: unknown) =>
+      list(values)
+        .map((v) => stack.resolve(v))
+        .filter((r): r is Resource => !!r);
+    return {
+      service,
+      taskDefinition,
+      container,
+      containerPort:
+        lbBlock?.container_port === undefined ? undefined : Number(lbBlock.container_port),
+      serviceGroups: resolveAll(network?.security_groups),
+      targetGroup,
+      loadBalancer,
+      loadBalancerGroups: loadBalancer ? resolveAll(loadBalancer.values.security_groups) : [],
+      subnets: resolveAll(network?.subnets),
+    };
+  });
+}
+
+/** The route tables associated with `subnet`. */
+export function routeTablesOf(stack: StackModel, subnet: Resource): Resource[] {
+  return stack
+    .resources("aws_route_table_association")
+    .filter((a) => stack.refersTo(a.values.subnet_id, subnet))
+    .map((a) => stack.resolve(a.values.route_table_id))
+    .filter((r): r is Resource => !!r);
+}
+
+/** The routes of a route table: separate aws_route resources and inline `route` blocks. */
+export function routesOf(stack: StackModel, table: Resource): Values[] {
+  return [
+    ...stack
+      .resources("aws_route")
+      .filter((r) => stack.refersTo(r.values.route_table_id, table))
+      .map((r) => r.values),
+    ...(list(table.values.route) as Values[]),
+  ];
+}
+
+/** Whether a route table sends 0.0.0.0/0 to a NAT gateway (or another egress target). */
+export function hasDefaultRoute(
+  stack: StackModel,
+  table: Resource,
+  via: "nat" | "internet" | "any" = "any",
+): boolean {
+  return routesOf(stack, table).some((route) => {
+    if (route.destination_cidr_block !== "0.0.0.0/0" && route.cidr_block !== "0.0.0.0/0")
+      return false;
+    const nat = route.nat_gateway_id !== undefined;
+    const igw = String(route.gateway_id ?? "").includes("aws_internet_gateway");
+    return via === "any" ? true : via === "nat" ? nat : igw;
+  });
+}
