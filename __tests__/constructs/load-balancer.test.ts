@@ -105,18 +105,35 @@ describe("load balancer with TLS", () => {
     });
   });
 
-  it("puts a WAF web ACL with the managed common and bad-input rules and a rate limit in front when enabled", () => {
+  it("puts a WAF web ACL with the managed common and bad-input rules and a rate limit in front, with its logs", () => {
     const acl = onlyResource(json, "aws_wafv2_web_acl");
     expect(acl).toMatchObject({ scope: "REGIONAL", default_action: { allow: {} } });
-    const rules = JSON.parse(acl.rule_json as string) as Resource[];
-    expect(rules.map((r) => r.Name)).toEqual([
+    const rules = acl.rule as Resource[];
+    expect(rules.map((r) => r.name)).toEqual([
       "rate-limit-per-ip",
       "AWSManagedRulesCommonRuleSet",
       "AWSManagedRulesKnownBadInputsRuleSet",
     ]);
     expect(rules[0]).toMatchObject({
-      Action: { Block: {} },
-      Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: "IP" } },
+      action: { block: {} },
+      statement: { rate_based_statement: { limit: 2000, aggregate_key_type: "IP" } },
+    });
+    expect(rules[2]).toMatchObject({
+      override_action: { none: {} },
+      statement: {
+        managed_rule_group_statement: {
+          name: "AWSManagedRulesKnownBadInputsRuleSet",
+          vendor_name: "AWS",
+        },
+      },
+    });
+    expect(onlyResource(json, "aws_wafv2_web_acl_logging_configuration")).toMatchObject({
+      resource_arn: "${aws_wafv2_web_acl.load_balancer_waf.arn}",
+      log_destination_configs: ["${aws_cloudwatch_log_group.load_balancer_waf_logs.arn}"],
+    });
+    expect(resourcesOf(json, "aws_cloudwatch_log_group").load_balancer_waf_logs).toMatchObject({
+      name: "aws-waf-logs-orbit-prod",
+      kms_key_id: "${aws_kms_key.data_key_key.arn}",
     });
     expect(onlyResource(json, "aws_wafv2_web_acl_association")).toEqual(
       expect.objectContaining({

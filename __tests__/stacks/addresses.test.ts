@@ -39,6 +39,7 @@ describe("addresses of stateful and foundational resources are pinned", () => {
       "aws_acm_certificate.load_balancer_certificate",
       "aws_cloudwatch_log_group.database_log_postgresql",
       "aws_cloudwatch_log_group.database_log_upgrade",
+      "aws_cloudwatch_log_group.load_balancer_waf_logs",
       "aws_cloudwatch_log_group.network_flow_log_group",
       "aws_cloudwatch_log_group.service_logs",
       "aws_db_instance.database_instance",

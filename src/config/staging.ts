@@ -27,6 +27,8 @@ export const staging: EnvironmentInput = {
   loadBalancer: {
     tls: { domainName: "staging.orbit.example.com", hostedZoneId: "Z0EXAMPLE0ORBIT0ZONE" },
     deletionProtection: false,
+    // The same WAF as prod, so a rule that blocks real traffic shows up here first.
+    waf: { enabled: true, rateLimitPer5Minutes: 2000 },
   },
   // Staging data can be rebuilt: no deletion protection, so the environment can be torn down.
   // A final snapshot is still taken on deletion.

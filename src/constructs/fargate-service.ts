@@ -63,6 +63,11 @@ export interface FargateServiceProps {
   };
   readonly stopTimeoutSeconds: number;
   readonly logRetentionDays: number;
+  /**
+   * Encrypts the service's log group.
+   * @default - CloudWatch's own encryption
+   */
+  readonly logKmsKeyArn?: string;
   /** The target group the service registers its tasks in. */
   readonly targetGroupArn: string;
   /** The load balancer's listeners: the service waits for them (the target group needs one). */
@@ -125,6 +130,7 @@ export class FargateService extends Construct {
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/ecs/${props.namePrefix}`,
       retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.logKmsKeyArn,
     });
     this.roles = new TaskRoles(this, "roles", {
       namePrefix: props.namePrefix,

@@ -8,6 +8,8 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
+import { Wafv2WebAclLoggingConfiguration } from "@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { Construct } from "constructs";
 import { suppressRule } from "../rules/suppressions";
 import { AccessLogBucket } from "./access-log-bucket";
@@ -55,6 +57,16 @@ export interface LoadBalancerProps {
    * @default - none
    */
   readonly waf?: { readonly rateLimitPer5Minutes: number };
+  /**
+   * Encrypts the WAF log group.
+   * @default - CloudWatch's own encryption
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * Days WAF logs are kept.
+   * @default 90
+   */
+  readonly wafLogRetentionDays?: number;
 }
 
 /**
@@ -244,42 +256,52 @@ export class LoadBalancer extends Construct {
   }
 
   private createWebAcl(rateLimit: number): Wafv2WebAcl {
+    const prefix = this.props.namePrefix;
     const visibility = (metric: string) => ({
-      CloudWatchMetricsEnabled: true,
-      SampledRequestsEnabled: true,
-      MetricName: `${this.props.namePrefix}-${metric}`,
+      cloudwatchMetricsEnabled: true,
+      sampledRequestsEnabled: true,
+      metricName: `${prefix}-${metric}`,
     });
+    // `statement` is untyped in the bindings (its nesting is recursive): it is written as
+    // Terraform's own snake_case blocks.
     const managed = (priority: number, name: string) => ({
-      Name: name,
-      Priority: priority,
-      OverrideAction: { None: {} },
-      Statement: { ManagedRuleGroupStatement: { VendorName: "AWS", Name: name } },
-      VisibilityConfig: visibility(name),
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: { managed_rule_group_statement: { name, vendor_name: "AWS" } },
+      visibilityConfig: visibility(name),
     });
     const acl = new Wafv2WebAcl(this, "waf", {
-      name: `${this.props.namePrefix}-alb`,
+      name: `${prefix}-alb`,
       scope: "REGIONAL",
       defaultAction: { allow: {} },
-      visibilityConfig: {
-        cloudwatchMetricsEnabled: true,
-        sampledRequestsEnabled: true,
-        metricName: `${this.props.namePrefix}-waf`,
-      },
-      ruleJson: JSON.stringify([
+      visibilityConfig: visibility("waf"),
+      rule: [
         {
-          Name: "rate-limit-per-ip",
-          Priority: 0,
-          Action: { Block: {} },
-          Statement: { RateBasedStatement: { Limit: rateLimit, AggregateKeyType: "IP" } },
-          VisibilityConfig: visibility("rate-limit"),
+          name: "rate-limit-per-ip",
+          priority: 0,
+          action: { block: {} },
+          statement: { rate_based_statement: { limit: rateLimit, aggregate_key_type: "IP" } },
+          visibilityConfig: visibility("rate-limit"),
         },
         managed(1, "AWSManagedRulesCommonRuleSet"),
+        // Includes Log4JRCE (CVE-2021-44228) and other known exploit patterns.
         managed(2, "AWSManagedRulesKnownBadInputsRuleSet"),
-      ]),
+      ],
     });
     new Wafv2WebAclAssociation(this, "waf-association", {
       resourceArn: this.alb.arn,
       webAclArn: acl.arn,
+    });
+    // WAF delivers its logs only to log groups whose name starts with aws-waf-logs-.
+    const logs = new CloudwatchLogGroup(this, "waf-logs", {
+      name: `aws-waf-logs-${prefix}`,
+      retentionInDays: this.props.wafLogRetentionDays ?? 90,
+      kmsKeyId: this.props.kmsKeyArn,
+    });
+    new Wafv2WebAclLoggingConfiguration(this, "waf-logging", {
+      resourceArn: acl.arn,
+      logDestinationConfigs: [logs.arn],
     });
     return acl;
   }

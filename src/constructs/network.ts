@@ -42,6 +42,11 @@ export interface NetworkProps {
    */
   readonly databasePort?: number;
   readonly flowLogs: {
+    /**
+     * Encrypts the flow log group.
+     * @default - CloudWatch's own encryption
+     */
+    readonly kmsKeyArn?: string;
     readonly retentionDays: number;
     readonly trafficType: string;
     readonly maxAggregationIntervalSeconds: number;
@@ -283,6 +288,7 @@ export class Network extends Construct {
     const group = new CloudwatchLogGroup(this, "flow-log-group", {
       name: `/aws/vpc/${this.props.namePrefix}/flow-logs`,
       retentionInDays: this.props.flowLogs.retentionDays,
+      kmsKeyId: this.props.flowLogs.kmsKeyArn,
       tags: this.name("flow-logs"),
     });
     const role = new IamRole(this, "flow-log-role", {

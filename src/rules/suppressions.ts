@@ -24,16 +24,14 @@ export function suppressRule(construct: IConstruct, ruleId: string, reason: stri
 
 /** Every suppression in the construct tree below `root`. */
 export function collectSuppressions(root: IConstruct): Suppression[] {
-  return root.node
-    .findAll()
-    .flatMap((construct) =>
-      construct.node.metadata
-        .filter((entry) => entry.type === METADATA_TYPE)
-        .map((entry) => ({
-          ...(entry.data as { ruleId: string; reason: string }),
-          path: construct.node.path,
-        })),
-    );
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === METADATA_TYPE)
+      .map((entry) => ({
+        ...(entry.data as { ruleId: string; reason: string }),
+        path: construct.node.path,
+      })),
+  );
 }
 
 /** The suppression that covers `path` for `ruleId`, if any. */

@@ -73,6 +73,9 @@ export class EnvironmentStack extends PlatformStack {
       ],
     });
 
+    this.dataKey = new DataKey(this, "data-key", { namePrefix, region: env.region, accountId });
+    const kmsKeyArn = this.dataKey.key.arn;
+
     this.network = new Network(this, "network", {
       namePrefix,
       region: env.region,
@@ -83,14 +86,11 @@ export class EnvironmentStack extends PlatformStack {
       natGateways: env.network.natGateways,
       servicePort: svc.containerPort,
       databasePort: DATABASE_PORT,
-      flowLogs: env.network.flowLogs,
+      flowLogs: { ...env.network.flowLogs, kmsKeyArn },
       // Without NAT, everything the service calls needs an endpoint.
       interfaceEndpoints: [...DEFAULT_INTERFACE_ENDPOINTS, "sqs", "sns"],
       gatewayEndpoints: ["s3", "dynamodb"],
     });
-
-    this.dataKey = new DataKey(this, "data-key", { namePrefix, region: env.region, accountId });
-    const kmsKeyArn = this.dataKey.key.arn;
 
     this.database = new Database(this, "database", {
       ...env.database,
@@ -124,6 +124,8 @@ export class EnvironmentStack extends PlatformStack {
       accessLogRetentionDays: env.loadBalancer.accessLogRetentionDays,
       tls: env.loadBalancer.tls,
       waf: env.loadBalancer.waf?.enabled ? env.loadBalancer.waf : undefined,
+      kmsKeyArn,
+      wafLogRetentionDays: svc.logRetentionDays,
     });
 
     this.service = new FargateService(this, "service", {
@@ -144,6 +146,7 @@ export class EnvironmentStack extends PlatformStack {
       capacity: svc.capacity,
       stopTimeoutSeconds: svc.stopTimeoutSeconds,
       logRetentionDays: svc.logRetentionDays,
+      logKmsKeyArn: kmsKeyArn,
       targetGroupArn: this.loadBalancer.targetGroup.arn,
       listeners: this.loadBalancer.listeners,
       requestCountResourceLabel: `${this.loadBalancer.alb.arnSuffix}/${this.loadBalancer.targetGroup.arnSuffix}`,
