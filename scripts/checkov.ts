@@ -1,0 +1,108 @@
+// `npm run checkov`: scans every synthesized stack in cdktf.out with Checkov and fails on any
+// failed check that checkov.skips.json does not accept with a reason.
+//   CHECKOV=<path to checkov> (default: what scripts/install-checkov.sh installs)
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+
+const SkipsFile = z.strictObject({
+  $comment: z.string().optional(),
+  skips: z.array(
+    z.strictObject({
+      check: z.string().regex(/^CKV2?_[A-Z0-9]+_\d+$/),
+      reason: z.string().min(20),
+      stacks: z.array(z.string()).optional(),
+      resources: z.array(z.string()).optional(),
+    }),
+  ),
+});
+type Skip = z.infer<typeof SkipsFile>["skips"][number];
+
+interface Failed {
+  check_id: string;
+  check_name: string;
+  resource: string;
+}
+
+/** Checkov names resources `resource.<name>` or `<type>.<name>` in Terraform JSON; match by name. */
+const sameResource = (reported: string, listed: string) =>
+  reported === listed || reported.split(".").at(-1) === listed.split(".").at(-1);
+
+function skipFor(skips: readonly Skip[], stack: string, failed: Failed): Skip | undefined {
+  return skips.find(
+    (s) =>
+      s.check === failed.check_id &&
+      (!s.stacks || s.stacks.includes(stack)) &&
+      (!s.resources || s.resources.some((r) => sameResource(failed.resource, r))),
+  );
+}
+
+const checkov =
+  process.env.CHECKOV ??
+  execFileSync("bash", ["scripts/install-checkov.sh"], { encoding: "utf8" }).trim();
+const skips = SkipsFile.parse(JSON.parse(readFileSync("checkov.skips.json", "utf8"))).skips;
+const used = new Set<Skip>();
+let unskipped = 0;
+
+console.log(`Checkov ${execFileSync(checkov, ["--version"], { encoding: "utf8" }).trim()}`);
+console.log("stack      passed  failed  skipped");
+const details: string[] = [];
+for (const stack of readdirSync(join("cdktf.out", "stacks")).sort()) {
+  const run = spawnSync(
+    checkov,
+    [
+      "-d",
+      join("cdktf.out", "stacks", stack),
+      "--framework",
+      "terraform_json",
+      "--quiet",
+      "--compact",
+      "-o",
+      "json",
+    ],
+    { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (run.status !== 0 && run.status !== 1) {
+    throw new Error(`checkov failed on ${stack} (exit ${run.status}): ${run.stderr}`);
+  }
+  const parsed = JSON.parse(run.stdout) as unknown;
+  const report = (Array.isArray(parsed) ? parsed[0] : parsed) as {
+    summary: { passed: number; failed: number; parsing_errors: number };
+    results?: { failed_checks?: Failed[] };
+  };
+  if (report.summary.parsing_errors > 0) throw new Error(`checkov could not parse ${stack}`);
+  let skipped = 0;
+  let failed = 0;
+  for (const finding of report.results?.failed_checks ?? []) {
+    const skip = skipFor(skips, stack, finding);
+    if (skip) {
+      used.add(skip);
+      skipped++;
+      details.push(`  skipped ${stack} ${finding.check_id} ${finding.resource}: ${skip.reason}`);
+    } else {
+      failed++;
+      details.push(
+        `  FAILED  ${stack} ${finding.check_id} ${finding.resource}: ${finding.check_name}`,
+      );
+    }
+  }
+  unskipped += failed;
+  console.log(
+    `${stack.padEnd(10)} ${String(report.summary.passed).padStart(6)}  ${String(failed).padStart(6)}  ${String(skipped).padStart(7)}`,
+  );
+}
+console.log(details.join("\n"));
+for (const skip of skips.filter((s) => !used.has(s))) {
+  console.log(
+    `  unused skip ${skip.check} (${skip.resources?.join(", ") ?? skip.stacks?.join(", ") ?? "all"}): remove it if it no longer applies`,
+  );
+}
+if (unskipped > 0) {
+  console.error(
+    `${unskipped} failed Checkov check(s) without an accepted reason: fix them, or add a skip with its reason to checkov.skips.json`,
+  );
+  process.exitCode = 1;
+} else {
+  console.log(`0 unskipped failures`);
+}
