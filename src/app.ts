@@ -1,7 +1,7 @@
 import { App } from "cdktf";
 import { chmodSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { loadBackend, type BackendConfig } from "./config/backend";
+import { assertBackendFitsProject, loadBackend, type BackendConfig } from "./config/backend";
 import { ConfigError } from "./config/errors";
 import { enforceRules, RuleViolationError } from "./rules";
 import { parseConfig, type PlatformInput } from "./config/load";
@@ -12,7 +12,7 @@ import { StateStack } from "./stacks/state-stack";
 
 /** Builds every stack of the platform into `app`. */
 export function buildPlatform(app: App, config: PlatformConfig, backend: BackendConfig): void {
-  new StateStack(app, "state", config.project, backend);
+  new StateStack(app, "state", config, backend);
   const shared = new SharedStack(app, "shared", config, backend);
   for (const name of ENVIRONMENT_NAMES) {
     new EnvironmentStack(app, config.environments[name], backend, {
@@ -39,6 +39,7 @@ export function synthesize(options: SynthesizeOptions = {}): void {
   const config = parseConfig(options.input);
   for (const warning of config.warnings) console.warn(`Warning: ${warning}`);
   const backend = loadBackend(options.backendFile);
+  assertBackendFitsProject(backend, config.project);
   const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
 
   const target = resolve(outdir);

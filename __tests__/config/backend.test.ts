@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadBackend, parseBackend } from "../../src/config/backend";
+import { assertBackendFitsProject, loadBackend, parseBackend } from "../../src/config/backend";
 import { ConfigError } from "../../src/config/errors";
 
 const file = (s3: Record<string, unknown>) => ({ terraform: { backend: { s3 } } });
@@ -30,7 +30,25 @@ describe("backend.tf.json", () => {
       region: "eu-west-1",
       dynamodbTable: "orbit-terraform-locks",
       useLockfile: false,
+      stateRole: {
+        arn: "arn:aws:iam::111111111111:role/orbit-terraform-state",
+        accountId: "111111111111",
+        name: "orbit-terraform-state",
+      },
     });
+  });
+
+  it("refuses a state role in an account the state stack does not run in", () => {
+    const backend = parseBackend(
+      file({ ...valid, assume_role: { role_arn: "arn:aws:iam::999999999999:role/state" } }),
+    );
+    expect(
+      problems(() => assertBackendFitsProject(backend, { sharedAccountIds: ["111111111111"] })),
+    ).toEqual([
+      expect.stringMatching(
+        /^backend\.tf\.json\.terraform\.backend\.s3\.assume_role\.role_arn: "arn:aws:iam::999999999999:role\/state" is in an account the state stack cannot create it in/,
+      ),
+    ]);
   });
 
   it("accepts S3 native locking instead of DynamoDB", () => {
@@ -63,6 +81,11 @@ describe("backend.tf.json", () => {
       "an unknown setting",
       { ...valid, lock_table: "x" },
       /\.s3\.lock_table: "x" is not a known field/,
+    ],
+    [
+      "a state role that is not a role ARN",
+      { ...valid, assume_role: { role_arn: "orbit-terraform-state" } },
+      /\.s3\.assume_role\.role_arn: "orbit-terraform-state" is not an IAM role ARN/,
     ],
   ])("rejects %s", (_, s3, expected) => {
     const found = problems(() => parseBackend(file(s3)));

@@ -15,9 +15,7 @@ describe("addresses of stateful and foundational resources are pinned", () => {
   const pick = (all: string[], pattern: RegExp) => all.filter((a) => pattern.test(a)).sort();
 
   it("state stack: bucket and lock table", () => {
-    const json = synth(
-      new StateStack(Testing.app(), "state", parseConfig().project, committedBackend),
-    );
+    const json = synth(new StateStack(Testing.app(), "state", parseConfig(), committedBackend));
     expect(pick(addresses(json), /^aws_(s3_bucket|dynamodb_table)\./)).toEqual([
       "aws_dynamodb_table.state_lock_table",
       "aws_s3_bucket.state_bucket",

@@ -48,6 +48,7 @@ describe("remote state", () => {
       region: backend.region,
       encrypt: true,
       use_lockfile: true,
+      assume_role: { role_arn: "arn:aws:iam::111111111111:role/orbit-terraform-state" },
       key: "orbit/prod.tfstate",
     });
   });

@@ -5,9 +5,9 @@ import { parseConfig } from "../../src/config/load";
 import { StateStack } from "../../src/stacks/state-stack";
 import { committedBackend, onlyResource, resourcesOf, synth } from "../helpers";
 
-const project = parseConfig().project;
+const config = parseConfig();
 const stateStack = (backend = committedBackend) =>
-  synth(new StateStack(Testing.app(), "state", project, backend));
+  synth(new StateStack(Testing.app(), "state", config, backend));
 const ref = (type: string, attr = "id") => `\${${type}.${attr}}`;
 
 describe("the state stack", () => {
@@ -90,6 +90,49 @@ describe("the state stack", () => {
       deletion_protection_enabled: true,
       lifecycle: { prevent_destroy: true },
     });
+  });
+
+  it("creates the state role backend.tf.json names, assumable from every account of the platform", () => {
+    const json = stateStack();
+    const role = onlyResource(json, "aws_iam_role");
+    expect(role.name).toBe("orbit-terraform-state");
+    expect(`arn:aws:iam::111111111111:role/${role.name}`).toBe(committedBackend.stateRole?.arn);
+    expect(JSON.parse(role.assume_role_policy as string).Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { AWS: ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"] },
+        Action: "sts:AssumeRole",
+      },
+    ]);
+  });
+
+  it("lets the state role touch only the project's state objects and the lock table", () => {
+    const policy = JSON.parse(onlyResource(stateStack(), "aws_iam_role_policy").policy as string);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "ListStateBucket",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: ref("aws_s3_bucket.state_bucket", "arn"),
+      },
+      {
+        Sid: "ReadWriteStateObjects",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        Resource: `${ref("aws_s3_bucket.state_bucket", "arn")}/orbit/*`,
+      },
+      {
+        Sid: "TakeStateLocks",
+        Effect: "Allow",
+        Action: [
+          "dynamodb:DescribeTable",
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:DeleteItem",
+        ],
+        Resource: ref("aws_dynamodb_table.state_lock_table", "arn"),
+      },
+    ]);
   });
 
   it("creates no lock table when backend.tf.json locks with S3 lock files", () => {

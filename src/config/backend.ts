@@ -38,6 +38,25 @@ const S3BackendSchema = z
       .optional(),
     /** S3 native locking (Terraform >= 1.10): a `.tflock` object beside the state. */
     use_lockfile: z.boolean().optional(),
+    /**
+     * A role in the bucket's account that every stack's backend assumes to read and write state,
+     * so stacks whose provider runs in another account (prod) still reach the shared bucket.
+     * The state stack creates it.
+     */
+    assume_role: z
+      .strictObject({
+        role_arn: z
+          .string()
+          .regex(
+            /^arn:aws:iam::\d{12}:role\/[\w+=,.@-]{1,64}$/,
+            explain(
+              "is not an IAM role ARN",
+              "arn:aws:iam::<12-digit account>:role/<name>",
+              'use e.g. "arn:aws:iam::111111111111:role/orbit-terraform-state"',
+            ),
+          ),
+      })
+      .optional(),
     encrypt: z.literal(
       true,
       explain(
@@ -76,6 +95,8 @@ export interface BackendConfig {
   readonly dynamodbTable?: string;
   /** True when state is locked with S3 native lock files. */
   readonly useLockfile: boolean;
+  /** The role backends assume for state access, when state lives in another account. */
+  readonly stateRole?: { readonly arn: string; readonly accountId: string; readonly name: string };
 }
 
 /** Validates the parsed contents of `backend.tf.json`. */
@@ -97,6 +118,11 @@ export function parseBackend(json: unknown): BackendConfig {
     region: s3.region,
     dynamodbTable: s3.dynamodb_table,
     useLockfile: s3.use_lockfile ?? false,
+    stateRole: s3.assume_role && {
+      arn: s3.assume_role.role_arn,
+      accountId: s3.assume_role.role_arn.split(":")[4]!,
+      name: s3.assume_role.role_arn.split("/").at(-1)!,
+    },
   };
 }
 
@@ -120,4 +146,24 @@ export function loadBackend(path: string = BACKEND_FILE): BackendConfig {
     ]);
   }
   return parseBackend(json);
+}
+
+/**
+ * The state stack runs in the project's shared account and creates the state role there: a role
+ * ARN in any other account could never exist.
+ */
+export function assertBackendFitsProject(
+  backend: BackendConfig,
+  project: { sharedAccountIds: readonly string[] },
+): void {
+  if (backend.stateRole && !project.sharedAccountIds.includes(backend.stateRole.accountId)) {
+    throw new ConfigError([
+      `${BACKEND_FILE}.terraform.backend.s3.assume_role.role_arn: ${JSON.stringify(backend.stateRole.arn)} ` +
+        explain(
+          "is in an account the state stack cannot create it in",
+          `a role in project.sharedAccountIds (${project.sharedAccountIds.join(", ")})`,
+          "use the shared account's id in the ARN",
+        ),
+    ]);
+  }
 }

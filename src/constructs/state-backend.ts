@@ -1,4 +1,6 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
@@ -23,6 +25,18 @@ export interface StateBackendProps {
    * @default 90
    */
   readonly noncurrentVersionRetentionDays?: number;
+  /**
+   * A role every stack's backend assumes for its state, so that stacks whose provider runs in
+   * another account (prod) reach this bucket and table with one set of credentials.
+   * @default - no role: callers need direct access to the bucket and table
+   */
+  readonly accessRole?: {
+    readonly name: string;
+    /** Accounts whose principals may assume it (their own IAM policies decide which ones). */
+    readonly trustedAccountIds: readonly string[];
+    /** State objects live under `<keyPrefix>/`; the role may touch nothing else. */
+    readonly keyPrefix: string;
+  };
 }
 
 /**
@@ -39,11 +53,64 @@ export interface StateBackendProps {
 export class StateBackend extends Construct {
   public readonly bucket: S3Bucket;
   public readonly lockTable?: DynamodbTable;
+  public readonly accessRole?: IamRole;
 
   constructor(scope: Construct, id: string, props: StateBackendProps) {
     super(scope, id);
     this.bucket = this.createBucket(props);
     if (props.lockTableName) this.lockTable = this.createLockTable(props.lockTableName);
+    if (props.accessRole) this.accessRole = this.createAccessRole(props.accessRole);
+  }
+
+  private createAccessRole(access: NonNullable<StateBackendProps["accessRole"]>): IamRole {
+    const role = new IamRole(this, "access-role", {
+      name: access.name,
+      description: "Terraform backends assume it to read, write and lock state",
+      maxSessionDuration: 3600,
+      assumeRolePolicy: policyDocument({
+        Effect: "Allow",
+        Principal: {
+          AWS: access.trustedAccountIds.map((account) => `arn:aws:iam::${account}:root`),
+        },
+        Action: "sts:AssumeRole",
+      }),
+    });
+    const statements = [
+      {
+        Sid: "ListStateBucket",
+        Effect: "Allow" as const,
+        Action: "s3:ListBucket",
+        Resource: this.bucket.arn,
+      },
+      {
+        Sid: "ReadWriteStateObjects",
+        Effect: "Allow" as const,
+        // State files and the .tflock objects of S3 native locking, under the project's prefix.
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        Resource: `${this.bucket.arn}/${access.keyPrefix}/*`,
+      },
+      ...(this.lockTable
+        ? [
+            {
+              Sid: "TakeStateLocks",
+              Effect: "Allow" as const,
+              Action: [
+                "dynamodb:DescribeTable",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:DeleteItem",
+              ],
+              Resource: this.lockTable.arn,
+            },
+          ]
+        : []),
+    ];
+    new IamRolePolicy(this, "access-policy", {
+      role: role.id,
+      name: "terraform-state",
+      policy: policyDocument(...statements),
+    });
+    return role;
   }
 
   private createBucket(props: StateBackendProps): S3Bucket {

@@ -53,6 +53,7 @@ export class PlatformStack extends TerraformStack {
         region: config.region,
         encrypt: true,
         ...(config.dynamodbTable ? { dynamodbTable: config.dynamodbTable } : {}),
+        ...(config.stateRole ? { assumeRole: { roleArn: config.stateRole.arn } } : {}),
       });
       // cdktf 0.21's S3Backend predates S3 native locking (Terraform >= 1.10).
       if (config.useLockfile) backend.addOverride("use_lockfile", true);

@@ -1,7 +1,7 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { BackendConfig } from "../config/backend";
-import type { ProjectConfig } from "../config/schema";
+import type { PlatformConfig } from "../config/schema";
 import { StateBackend } from "../constructs/state-backend";
 import { PlatformStack } from "./platform-stack";
 
@@ -13,7 +13,8 @@ import { PlatformStack } from "./platform-stack";
 export class StateStack extends PlatformStack {
   public readonly backend: StateBackend;
 
-  constructor(scope: Construct, id: string, project: ProjectConfig, backend: BackendConfig) {
+  constructor(scope: Construct, id: string, config: PlatformConfig, backend: BackendConfig) {
+    const { project } = config;
     super(scope, id, {
       project: project.name,
       region: backend.region,
@@ -24,10 +25,23 @@ export class StateStack extends PlatformStack {
     this.backend = new StateBackend(this, "state", {
       bucketName: backend.bucket,
       lockTableName: backend.dynamodbTable,
+      accessRole: backend.stateRole && {
+        name: backend.stateRole.name,
+        trustedAccountIds: [
+          ...new Set([
+            ...project.sharedAccountIds,
+            ...Object.values(config.environments).flatMap((env) => env.allowedAccountIds),
+          ]),
+        ],
+        keyPrefix: project.name,
+      },
     });
     new TerraformOutput(this, "state_bucket", { value: this.backend.bucket.bucket });
     if (this.backend.lockTable) {
       new TerraformOutput(this, "lock_table", { value: this.backend.lockTable.name });
+    }
+    if (this.backend.accessRole) {
+      new TerraformOutput(this, "state_role_arn", { value: this.backend.accessRole.arn });
     }
   }
 }
