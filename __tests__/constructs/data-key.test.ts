@@ -17,14 +17,29 @@ describe("data key", () => {
     });
   });
 
-  it("admits exactly the account (for IAM), CloudWatch Logs and alarms, SNS, and the data services via this account", () => {
+  it("admits the account to administer but not use it, the services that use it, and the service's two roles", () => {
     expect(Object.keys(bySid)).toEqual([
-      "AccountManagesKeyThroughIam",
+      "AccountAdministersKey",
       "CloudWatchLogsForThisAccount",
       "SnsDeliveryToEncryptedQueues",
       "CloudWatchAlarmsToEncryptedTopics",
       "DataServicesForThisAccount",
+      "ServiceTaskRole",
+      "ServiceExecutionRole",
     ]);
+    const administration = bySid.AccountAdministersKey!.Action as string[];
+    expect(administration).toContain("kms:ScheduleKeyDeletion");
+    expect(
+      administration.filter((a) => /Encrypt|Decrypt|GenerateDataKey|ReEncrypt|kms:\*/.test(a)),
+    ).toEqual([]);
+    expect(bySid.ServiceTaskRole).toMatchObject({
+      Principal: { AWS: ["${aws_iam_role.service_roles_task.arn}"] },
+      Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+    });
+    expect(bySid.ServiceExecutionRole).toMatchObject({
+      Principal: { AWS: ["${aws_iam_role.service_roles_execution.arn}"] },
+      Action: ["kms:Decrypt"],
+    });
     expect(bySid.CloudWatchLogsForThisAccount).toMatchObject({
       Principal: { Service: "logs.eu-west-1.amazonaws.com" },
       Condition: {

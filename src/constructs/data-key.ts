@@ -1,10 +1,29 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
-import { policyDocument } from "../lib/iam";
+import { policyDocument, type PolicyStatement } from "../lib/iam";
 
 /** The AWS services that encrypt this environment's data with the key on a caller's behalf. */
 export const KEY_USING_SERVICES = ["rds", "secretsmanager", "dynamodb", "sqs", "sns"] as const;
+
+/** What the account may do to the key without being able to use it. */
+const KEY_ADMINISTRATION = [
+  "kms:Create*",
+  "kms:Describe*",
+  "kms:Enable*",
+  "kms:List*",
+  "kms:Put*",
+  "kms:Update*",
+  "kms:Revoke*",
+  "kms:Disable*",
+  "kms:Get*",
+  "kms:Delete*",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+  "kms:RotateKeyOnDemand",
+] as const;
 
 export interface DataKeyProps {
   readonly namePrefix: string;
@@ -18,8 +37,9 @@ export interface DataKeyProps {
  * groups. Rotated yearly; a deleted key waits 30 days.
  *
  * The key policy admits:
- * - the account, so IAM policies decide which roles may use it (the task and execution roles get
- *   exactly the actions they need, on this key's ARN);
+ * - the account, to administer the key but not to use it;
+ * - exactly the roles given to `grantUse` (the service's task and execution roles), with exactly
+ *   the actions they need;
  * - CloudWatch Logs, for log groups of this account only (encryption context);
  * - SNS, to encrypt messages it delivers to the encrypted queue, for this account only;
  * - CloudWatch, to publish alarms to the encrypted alerts topic, for this account only;
@@ -29,6 +49,7 @@ export interface DataKeyProps {
  */
 export class DataKey extends Construct {
   public readonly key: KmsKey;
+  private readonly statements: PolicyStatement[];
 
   constructor(scope: Construct, id: string, props: DataKeyProps) {
     super(scope, id);
@@ -41,69 +62,87 @@ export class DataKey extends Construct {
       "kms:GenerateDataKey*",
       "kms:DescribeKey",
     ];
+    // In a key policy, "*" as the resource means this key and nothing else.
+    this.statements = [
+      {
+        // Administration only: the account can manage the key (and so never lose it), but using
+        // it takes one of the statements below.
+        Sid: "AccountAdministersKey",
+        Effect: "Allow",
+        Principal: { AWS: root },
+        Action: [...KEY_ADMINISTRATION],
+        Resource: "*",
+      },
+      {
+        Sid: "CloudWatchLogsForThisAccount",
+        Effect: "Allow",
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: cryptography,
+        Resource: "*",
+        Condition: {
+          ArnLike: {
+            "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${accountId}:log-group:*`,
+          },
+        },
+      },
+      {
+        Sid: "SnsDeliveryToEncryptedQueues",
+        Effect: "Allow",
+        Principal: { Service: "sns.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+      {
+        Sid: "CloudWatchAlarmsToEncryptedTopics",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+      {
+        Sid: "DataServicesForThisAccount",
+        Effect: "Allow",
+        Principal: { AWS: root },
+        Action: [...cryptography, "kms:CreateGrant", "kms:ListGrants"],
+        Resource: "*",
+        Condition: {
+          StringEquals: {
+            "kms:CallerAccount": accountId,
+            "kms:ViaService": KEY_USING_SERVICES.map(
+              (service) => `${service}.${region}.amazonaws.com`,
+            ),
+          },
+        },
+      },
+    ];
     this.key = new KmsKey(this, "key", {
       description: `${props.namePrefix}: data at rest (database, table, queues, topics, logs)`,
       enableKeyRotation: true,
       rotationPeriodInDays: 365,
       deletionWindowInDays: 30,
-      // In a key policy, "*" as the resource means this key and nothing else.
-      policy: policyDocument(
-        {
-          Sid: "AccountManagesKeyThroughIam",
-          Effect: "Allow",
-          Principal: { AWS: root },
-          Action: "kms:*",
-          Resource: "*",
-        },
-        {
-          Sid: "CloudWatchLogsForThisAccount",
-          Effect: "Allow",
-          Principal: { Service: `logs.${region}.amazonaws.com` },
-          Action: cryptography,
-          Resource: "*",
-          Condition: {
-            ArnLike: {
-              "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${accountId}:log-group:*`,
-            },
-          },
-        },
-        {
-          Sid: "SnsDeliveryToEncryptedQueues",
-          Effect: "Allow",
-          Principal: { Service: "sns.amazonaws.com" },
-          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-          Resource: "*",
-          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-        },
-        {
-          Sid: "CloudWatchAlarmsToEncryptedTopics",
-          Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
-          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-          Resource: "*",
-          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-        },
-        {
-          Sid: "DataServicesForThisAccount",
-          Effect: "Allow",
-          Principal: { AWS: root },
-          Action: [...cryptography, "kms:CreateGrant", "kms:ListGrants"],
-          Resource: "*",
-          Condition: {
-            StringEquals: {
-              "kms:CallerAccount": accountId,
-              "kms:ViaService": KEY_USING_SERVICES.map(
-                (service) => `${service}.${region}.amazonaws.com`,
-              ),
-            },
-          },
-        },
-      ),
+      policy: policyDocument(...this.statements),
       lifecycle: { preventDestroy: true },
     });
     new KmsAlias(this, "alias", {
       name: `alias/${props.namePrefix}-data`,
       targetKeyId: this.key.keyId,
     });
+  }
+
+  /**
+   * Lets exactly these roles use the key directly (not only through a service), with exactly
+   * these actions. Their IAM policies must grant the same actions on this key's ARN.
+   */
+  public grantUse(sid: string, roleArns: readonly string[], actions: readonly string[]): void {
+    this.statements.push({
+      Sid: sid,
+      Effect: "Allow",
+      Principal: { AWS: [...roleArns] },
+      Action: [...actions],
+      Resource: "*",
+    });
+    this.key.policy = policyDocument(...this.statements);
   }
 }

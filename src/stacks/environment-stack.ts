@@ -242,11 +242,15 @@ export class EnvironmentStack extends PlatformStack {
       Resource: this.messaging.topic.arn,
     });
     // SQS and SNS need a data key from the environment's key to encrypt what the service sends.
+    const keyActions = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"];
     roles.grant("data-key-use", {
       Effect: "Allow",
-      Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+      Action: keyActions,
       Resource: this.dataKey.key.arn,
     });
+    this.dataKey.grantUse("ServiceTaskRole", [roles.taskRole.arn], keyActions);
+    // ECS decrypts the database secret with the execution role when it starts a task.
+    this.dataKey.grantUse("ServiceExecutionRole", [roles.executionRole.arn], ["kms:Decrypt"]);
   }
 
   private outputs(shared: SharedResources): void {
