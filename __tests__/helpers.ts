@@ -1,5 +1,6 @@
 import { TerraformStack, Testing } from "cdktf";
 import { parseBackend, type BackendConfig } from "../src/config/backend";
+import { ConfigError } from "../src/config/errors";
 import { committedConfig, parseConfig, type PlatformInput } from "../src/config/load";
 import type { EnvironmentInput, EnvironmentName, PlatformConfig } from "../src/config/schema";
 import { EnvironmentStack } from "../src/stacks/environment-stack";
@@ -95,4 +96,15 @@ export function environmentStack(
   return new EnvironmentStack(app, config.environments[name], committedBackend, {
     repository: shared.images.repository,
   });
+}
+
+/** The problems of the `ConfigError` that `attempt` throws; fails if it throws nothing. */
+export function configProblems(attempt: () => unknown): readonly string[] {
+  try {
+    attempt();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("the configuration was accepted");
 }

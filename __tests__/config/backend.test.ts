@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { assertBackendFitsProject, loadBackend, parseBackend } from "../../src/config/backend";
-import { ConfigError } from "../../src/config/errors";
+import { configProblems } from "../helpers";
 
 const file = (s3: Record<string, unknown>) => ({ terraform: { backend: { s3 } } });
 const valid = {
@@ -12,16 +12,6 @@ const valid = {
   dynamodb_table: "orbit-terraform-locks",
   encrypt: true,
 };
-
-function problems(attempt: () => unknown): readonly string[] {
-  try {
-    attempt();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("accepted");
-}
 
 describe("backend.tf.json", () => {
   it("reads the committed file", () => {
@@ -43,7 +33,9 @@ describe("backend.tf.json", () => {
       file({ ...valid, assume_role: { role_arn: "arn:aws:iam::999999999999:role/state" } }),
     );
     expect(
-      problems(() => assertBackendFitsProject(backend, { sharedAccountIds: ["111111111111"] })),
+      configProblems(() =>
+        assertBackendFitsProject(backend, { sharedAccountIds: ["111111111111"] }),
+      ),
     ).toEqual([
       expect.stringMatching(
         /^backend\.tf\.json\.terraform\.backend\.s3\.assume_role\.role_arn: "arn:aws:iam::999999999999:role\/state" is in an account the state stack cannot create it in/,
@@ -88,13 +80,13 @@ describe("backend.tf.json", () => {
       /\.s3\.assume_role\.role_arn: "orbit-terraform-state" is not an IAM role ARN/,
     ],
   ])("rejects %s", (_, s3, expected) => {
-    const found = problems(() => parseBackend(file(s3)));
+    const found = configProblems(() => parseBackend(file(s3)));
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(expected);
   });
 
   it("rejects a file without an S3 backend", () => {
-    expect(problems(() => parseBackend({ terraform: { backend: { local: {} } } }))).toEqual(
+    expect(configProblems(() => parseBackend({ terraform: { backend: { local: {} } } }))).toEqual(
       [
         expect.stringMatching(
           /^backend\.tf\.json\.terraform\.backend\.local: \{\} is not a known field/,
@@ -106,11 +98,11 @@ describe("backend.tf.json", () => {
 
   it("names a missing file and malformed JSON", () => {
     const dir = mkdtempSync(join(tmpdir(), "backend-"));
-    expect(problems(() => loadBackend(join(dir, "absent.json")))[0]).toMatch(
+    expect(configProblems(() => loadBackend(join(dir, "absent.json")))[0]).toMatch(
       /absent\.json: cannot be read \(ENOENT\)/,
     );
     const broken = join(dir, "broken.json");
     writeFileSync(broken, "{ terraform: ");
-    expect(problems(() => loadBackend(broken))[0]).toMatch(/broken\.json: is not valid JSON/);
+    expect(configProblems(() => loadBackend(broken))[0]).toMatch(/broken\.json: is not valid JSON/);
   });
 });

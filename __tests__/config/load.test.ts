@@ -1,18 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/config/errors";
 import { committedConfig, parseConfig, type PlatformInput } from "../../src/config/load";
-import { configWith } from "../helpers";
-
-/** The single problem a bad configuration produces. */
-function problemsOf(attempt: () => unknown): readonly string[] {
-  try {
-    attempt();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("configuration was accepted");
-}
+import { configProblems, configWith } from "../helpers";
 
 describe("the committed configuration", () => {
   it("parses, and fills the defaults the environment files leave out", () => {
@@ -137,13 +125,13 @@ describe("invalid configuration is rejected with the field, the value, what is a
   ];
 
   it.each(cases)("rejects %s", (_, attempt, expected) => {
-    const problems = problemsOf(attempt);
+    const problems = configProblems(attempt);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(expected);
   });
 
   it("reports every problem of every environment at once", () => {
-    const problems = problemsOf(() =>
+    const problems = configProblems(() =>
       parseConfig({
         ...committedConfig,
         environments: {

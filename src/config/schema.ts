@@ -914,3 +914,8 @@ export interface PlatformConfig {
   readonly warnings: readonly string[];
   readonly environments: Readonly<Record<EnvironmentName, EnvironmentConfig>>;
 }
+
+/** Every account the environments run in, once each. */
+export function environmentAccounts(config: PlatformConfig): string[] {
+  return [...new Set(Object.values(config.environments).flatMap((env) => env.allowedAccountIds))];
+}

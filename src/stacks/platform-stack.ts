@@ -9,6 +9,7 @@ import {
 } from "cdktf";
 import type { Construct, Node } from "constructs";
 import type { BackendConfig } from "../config/backend";
+import type { ProjectConfig } from "../config/schema";
 
 export interface PlatformStackProps {
   readonly project: string;
@@ -89,6 +90,21 @@ function blockType(element: TerraformElement | Node): string {
   if (element instanceof TerraformDataSource) return `data.${element.terraformResourceType}`;
   if (element instanceof TerraformResource) return element.terraformResourceType;
   return element.constructor.name;
+}
+
+/** Props of a project-level stack (`state`, `shared`): the shared account(s), tagged `shared`. */
+export function projectStackProps(
+  project: ProjectConfig,
+  region: string,
+  backend: PlatformStackProps["backend"],
+): PlatformStackProps {
+  return {
+    project: project.name,
+    region,
+    allowedAccountIds: project.sharedAccountIds,
+    tags: { ...project.tags, Project: project.name, Environment: "shared", ManagedBy: "cdktf" },
+    backend,
+  };
 }
 
 /** Each stack's state object in the shared bucket. */

@@ -1,9 +1,9 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { BackendConfig } from "../config/backend";
-import type { PlatformConfig } from "../config/schema";
+import { environmentAccounts, type PlatformConfig } from "../config/schema";
 import { ImageRepository } from "../constructs/image-repository";
-import { PlatformStack } from "./platform-stack";
+import { PlatformStack, projectStackProps } from "./platform-stack";
 
 /**
  * What every environment shares: the service's image repository (one image, promoted from
@@ -14,19 +14,10 @@ export class SharedStack extends PlatformStack {
 
   constructor(scope: Construct, id: string, config: PlatformConfig, backend: BackendConfig) {
     const { project } = config;
-    super(scope, id, {
-      project: project.name,
-      region: project.region,
-      allowedAccountIds: project.sharedAccountIds,
-      tags: { ...project.tags, Project: project.name, Environment: "shared", ManagedBy: "cdktf" },
-      backend: { kind: "s3", config: backend },
-    });
-    const environmentAccounts = Object.values(config.environments).flatMap(
-      (env) => env.allowedAccountIds,
-    );
+    super(scope, id, projectStackProps(project, project.region, { kind: "s3", config: backend }));
     this.images = new ImageRepository(this, "images", {
       name: `${project.name}/app`,
-      pullAccountIds: [...new Set(environmentAccounts)].filter(
+      pullAccountIds: environmentAccounts(config).filter(
         (account) => !project.sharedAccountIds.includes(account),
       ),
     });

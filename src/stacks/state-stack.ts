@@ -1,9 +1,9 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { BackendConfig } from "../config/backend";
-import type { PlatformConfig } from "../config/schema";
+import { environmentAccounts, type PlatformConfig } from "../config/schema";
 import { StateBackend } from "../constructs/state-backend";
-import { PlatformStack } from "./platform-stack";
+import { PlatformStack, projectStackProps } from "./platform-stack";
 
 /**
  * The bootstrap stack: creates exactly the bucket and lock table that `backend.tf.json` names,
@@ -15,23 +15,14 @@ export class StateStack extends PlatformStack {
 
   constructor(scope: Construct, id: string, config: PlatformConfig, backend: BackendConfig) {
     const { project } = config;
-    super(scope, id, {
-      project: project.name,
-      region: backend.region,
-      allowedAccountIds: project.sharedAccountIds,
-      tags: { ...project.tags, Project: project.name, Environment: "shared", ManagedBy: "cdktf" },
-      backend: { kind: "local" },
-    });
+    super(scope, id, projectStackProps(project, backend.region, { kind: "local" }));
     this.backend = new StateBackend(this, "state", {
       bucketName: backend.bucket,
       lockTableName: backend.dynamodbTable,
       accessRole: backend.stateRole && {
         name: backend.stateRole.name,
         trustedAccountIds: [
-          ...new Set([
-            ...project.sharedAccountIds,
-            ...Object.values(config.environments).flatMap((env) => env.allowedAccountIds),
-          ]),
+          ...new Set([...project.sharedAccountIds, ...environmentAccounts(config)]),
         ],
         keyPrefix: project.name,
       },
