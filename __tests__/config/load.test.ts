@@ -122,6 +122,16 @@ describe("invalid configuration is rejected with the field, the value, what is a
         } satisfies PlatformInput),
       /^project\.name: "a-very-long-project-name" is not a valid project name; allowed: 3 to 12 characters/,
     ],
+    [
+      "one hosted zone for environments in two accounts",
+      () =>
+        configWith("staging", {
+          loadBalancer: {
+            tls: { domainName: "staging.orbit.example.com", hostedZoneId: "Z0EXAMPLE0ORBIT0ZONE" },
+          },
+        }),
+      /^prod\.loadBalancer\.tls\.hostedZoneId: "Z0EXAMPLE0ORBIT0ZONE" is also staging's zone, but staging and prod run in different accounts/,
+    ],
   ];
 
   it.each(cases)("rejects %s", (_, attempt, expected) => {

@@ -17,28 +17,23 @@ describe("data key", () => {
     });
   });
 
-  it("admits the account to administer but not use it, the services that use it, and the service's two roles", () => {
+  it("admits the account to administer but not use it, and the services that use it for this account", () => {
     expect(Object.keys(bySid)).toEqual([
       "AccountAdministersKey",
       "CloudWatchLogsForThisAccount",
       "SnsDeliveryToEncryptedQueues",
       "CloudWatchAlarmsToEncryptedTopics",
       "DataServicesForThisAccount",
-      "ServiceTaskRole",
-      "ServiceExecutionRole",
+      "DataServicesGrantsForAwsResources",
     ]);
     const administration = bySid.AccountAdministersKey!.Action as string[];
     expect(administration).toContain("kms:ScheduleKeyDeletion");
     expect(
       administration.filter((a) => /Encrypt|Decrypt|GenerateDataKey|ReEncrypt|kms:\*/.test(a)),
     ).toEqual([]);
-    expect(bySid.ServiceTaskRole).toMatchObject({
-      Principal: { AWS: ["${aws_iam_role.service_roles_task.arn}"] },
-      Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
-    });
-    expect(bySid.ServiceExecutionRole).toMatchObject({
-      Principal: { AWS: ["${aws_iam_role.service_roles_execution.arn}"] },
-      Action: ["kms:Decrypt"],
+    expect(bySid.DataServicesGrantsForAwsResources).toMatchObject({
+      Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+      Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
     });
     expect(bySid.CloudWatchLogsForThisAccount).toMatchObject({
       Principal: { Service: "logs.eu-west-1.amazonaws.com" },

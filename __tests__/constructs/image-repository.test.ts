@@ -17,30 +17,44 @@ describe("image repository", () => {
     });
   });
 
-  it("expires untagged images after a day and keeps the last 10 release images", () => {
+  it("expires untagged images after a day, keeps the last 10 releases, and never lets them expire prod's images", () => {
     const policy = JSON.parse(onlyResource(json, "aws_ecr_lifecycle_policy").policy as string);
-    expect(policy.rules).toEqual([
-      expect.objectContaining({
-        rulePriority: 1,
-        selection: {
-          tagStatus: "untagged",
-          countType: "sinceImagePushed",
-          countUnit: "days",
-          countNumber: 1,
-        },
-        action: { type: "expire" },
-      }),
-      expect.objectContaining({
-        rulePriority: 2,
-        selection: {
-          tagStatus: "tagged",
-          tagPatternList: ["*"],
-          countType: "imageCountMoreThan",
-          countNumber: 10,
-        },
-        action: { type: "expire" },
-      }),
-    ]);
+    expect(policy.rules.map((r: Record<string, unknown>) => [r.rulePriority, r.selection])).toEqual(
+      [
+        [
+          1,
+          {
+            tagStatus: "untagged",
+            countType: "sinceImagePushed",
+            countUnit: "days",
+            countNumber: 1,
+          },
+        ],
+        [
+          2,
+          {
+            tagStatus: "tagged",
+            tagPrefixList: ["prod-"],
+            countType: "imageCountMoreThan",
+            countNumber: 20,
+          },
+        ],
+        [
+          3,
+          {
+            tagStatus: "tagged",
+            tagPatternList: ["*"],
+            countType: "imageCountMoreThan",
+            countNumber: 10,
+          },
+        ],
+      ],
+    );
+    expect(
+      policy.rules.every(
+        (r: { action: unknown }) => JSON.stringify(r.action) === '{"type":"expire"}',
+      ),
+    ).toBe(true);
   });
 
   it("lets the prod account pull, since prod runs in another account than the repository", () => {

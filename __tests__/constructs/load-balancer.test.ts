@@ -88,7 +88,7 @@ describe("load balancer with TLS", () => {
         AWS: "${data.aws_elb_service_account.load_balancer_access_logs_elb_account.arn}",
       },
       Action: "s3:PutObject",
-      Resource: `${bucket}/alb/AWSLogs/\${data.aws_caller_identity.load_balancer_access_logs_account.account_id}/*`,
+      Resource: `${bucket}/alb/AWSLogs/\${data.aws_caller_identity.account.account_id}/*`,
     });
     expect(policy.Statement[1]).toMatchObject({
       Effect: "Deny",

@@ -148,20 +148,43 @@ describe("IAM", () => {
     ]);
   });
 
-  it("the task role has exactly what the service uses: the table and its indexes, the queue, the topic, the key", () => {
+  it("the task role has exactly what the service uses: the table and its indexes, the queue, the topic, the secret, the key through those services", () => {
     const task = statements().filter((s) =>
-      /^service_roles_(table|queue|events|data_key)/.test(s.policy),
+      /^service_roles_(table|queue|events|data_key|database)/.test(s.policy),
     );
-    expect(task.map(({ policy, Action, Resource }) => ({ policy, Action, Resource }))).toEqual([
+    expect(
+      task.map(({ policy, Action, Resource, Condition }) => ({
+        policy,
+        Action,
+        Resource,
+        Condition,
+      })),
+    ).toEqual([
       {
         policy: "service_roles_data_key_use",
-        Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
         Resource: "${aws_kms_key.data_key_key.arn}",
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": [
+              "sqs.eu-west-1.amazonaws.com",
+              "sns.eu-west-1.amazonaws.com",
+              "secretsmanager.eu-west-1.amazonaws.com",
+            ],
+          },
+        },
+      },
+      {
+        policy: "service_roles_database_secret_read",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: "${aws_db_instance.database_instance.master_user_secret[0].secret_arn}",
+        Condition: undefined,
       },
       {
         policy: "service_roles_events_publish",
         Action: "sns:Publish",
         Resource: "${aws_sns_topic.messaging_events.arn}",
+        Condition: undefined,
       },
       {
         policy: "service_roles_queue_consume_produce",
@@ -172,6 +195,7 @@ describe("IAM", () => {
           "sqs:GetQueueAttributes",
         ],
         Resource: "${aws_sqs_queue.messaging_queue.arn}",
+        Condition: undefined,
       },
       {
         policy: "service_roles_table_read_write",
@@ -185,6 +209,7 @@ describe("IAM", () => {
           "${aws_dynamodb_table.key_value_store_table.arn}",
           "${aws_dynamodb_table.key_value_store_table.arn}/index/*",
         ],
+        Condition: undefined,
       },
     ]);
     const roleOf = (policy: string) => resourcesOf(json, "aws_iam_role_policy")[policy]!.role;

@@ -8,7 +8,7 @@ import { parseConfig } from "../../src/config/load";
 import { committedBackend } from "../helpers";
 
 describe("no password anywhere", () => {
-  it("no synthesized stack holds a password literal", () => {
+  it("no synthesized stack holds a password literal, not even in a container's environment", () => {
     const outdir = mkdtempSync(join(tmpdir(), "no-password-"));
     const app = new App({ outdir });
     buildPlatform(app, parseConfig(), committedBackend);
@@ -26,6 +26,21 @@ describe("no password anywhere", () => {
         return value;
       });
       expect(literals, stack).toEqual([]);
+      // Container definitions are a JSON string: a password there would hide in an environment entry.
+      const json = JSON.parse(text) as {
+        resource?: Record<string, Record<string, Record<string, unknown>>>;
+      };
+      for (const task of Object.values(json.resource?.aws_ecs_task_definition ?? {})) {
+        for (const container of JSON.parse(task.container_definitions as string) as {
+          environment?: { name: string }[];
+        }[]) {
+          const names = (container.environment ?? []).map((e) => e.name);
+          expect(
+            names.filter((name) => /PASS|SECRET(?!_ARN)|TOKEN|KEY$/.test(name)),
+            stack,
+          ).toEqual([]);
+        }
+      }
       expect(text, stack).not.toMatch(/"(password|master_password|password_wo)"\s*:/);
     }
   });

@@ -114,6 +114,7 @@ describe("the state stack", () => {
         Effect: "Allow",
         Action: "s3:ListBucket",
         Resource: ref("aws_s3_bucket.state_bucket", "arn"),
+        Condition: { StringLike: { "s3:prefix": ["orbit/*"] } },
       },
       {
         Sid: "ReadWriteStateObjects",

@@ -75,10 +75,33 @@ export function parseConfig(input: PlatformInput = committedConfig): PlatformCon
     }
   }
 
+  problems.push(...sharedZoneProblems(environments));
   if (problems.length > 0 || !projectResult.success) throw new ConfigError(problems);
   return {
     project: projectResult.data,
     warnings,
     environments: environments as Record<EnvironmentName, EnvironmentConfig>,
   };
+}
+
+/**
+ * A Route 53 hosted zone belongs to one account, and each environment's provider may act only in
+ * its own accounts: two environments in different accounts cannot both write records in one zone.
+ */
+function sharedZoneProblems(
+  environments: Partial<Record<EnvironmentName, EnvironmentConfig>>,
+): string[] {
+  const [first, second] = ENVIRONMENT_NAMES.map((name) => environments[name]);
+  const zone = first?.loadBalancer.tls?.hostedZoneId;
+  if (!first || !second || !zone || zone !== second.loadBalancer.tls?.hostedZoneId) return [];
+  if (first.allowedAccountIds.some((account) => second.allowedAccountIds.includes(account)))
+    return [];
+  return [
+    `${second.name}.loadBalancer.tls.hostedZoneId: ${JSON.stringify(zone)} ` +
+      explain(
+        `is also ${first.name}'s zone, but ${first.name} and ${second.name} run in different accounts and a zone belongs to one`,
+        "a hosted zone in this environment's own account",
+        `delegate a subzone (e.g. for ${second.loadBalancer.tls?.domainName}) to ${second.name}'s account and use its id`,
+      ),
+  ];
 }

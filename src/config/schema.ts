@@ -405,7 +405,7 @@ export const LoadBalancerSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean(),
       /** Requests per client IP per 5 minutes before it is blocked. @default 2000 */
-      rateLimitPer5Minutes: integerBetween(100, 2_000_000_000, "AWS allows 100 or more").default(
+      rateLimitPer5Minutes: integerBetween(10, 2_000_000_000, "AWS allows 10 or more").default(
         2000,
       ),
     })

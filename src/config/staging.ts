@@ -25,7 +25,9 @@ export const staging: EnvironmentInput = {
     logRetentionDays: 30,
   },
   loadBalancer: {
-    tls: { domainName: "staging.orbit.example.com", hostedZoneId: "Z0EXAMPLE0ORBIT0ZONE" },
+    // A zone of staging's own account: a hosted zone belongs to one account, and each
+    // environment's provider may act only in its own.
+    tls: { domainName: "staging.orbit.example.com", hostedZoneId: "Z0EXAMPLE0STAGINGZONE" },
     deletionProtection: false,
     // The same WAF as prod, so a rule that blocks real traffic shows up here first.
     waf: { enabled: true, rateLimitPer5Minutes: 2000 },

@@ -1,4 +1,3 @@
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
@@ -42,6 +41,7 @@ export interface AccessLogBucketProps {
   /** Bucket names are global: the account id is appended. */
   readonly namePrefix: string;
   readonly region: string;
+  readonly accountId: string;
   /** The key prefix the load balancer writes under. */
   readonly logPrefix: string;
   /** @default 90 */
@@ -63,9 +63,8 @@ export class AccessLogBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: AccessLogBucketProps) {
     super(scope, id);
-    const account = new DataAwsCallerIdentity(this, "account");
     this.bucket = new S3Bucket(this, "bucket", {
-      bucket: `${props.namePrefix}-alb-logs-${account.accountId}`,
+      bucket: `${props.namePrefix}-alb-logs-${props.accountId}`,
       forceDestroy: false,
     });
     new S3BucketEncryption(this, "encryption", {
@@ -107,7 +106,7 @@ export class AccessLogBucket extends Construct {
           Effect: "Allow",
           Principal: writer,
           Action: "s3:PutObject",
-          Resource: `${this.bucket.arn}/${props.logPrefix}/AWSLogs/${account.accountId}/*`,
+          Resource: `${this.bucket.arn}/${props.logPrefix}/AWSLogs/${props.accountId}/*`,
         },
         {
           Sid: "DenyInsecureTransport",

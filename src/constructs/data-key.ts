@@ -37,19 +37,18 @@ export interface DataKeyProps {
  * groups. Rotated yearly; a deleted key waits 30 days.
  *
  * The key policy admits:
- * - the account, to administer the key but not to use it;
- * - exactly the roles given to `grantUse` (the service's task and execution roles), with exactly
- *   the actions they need;
+ * - the account, to administer the key but not to use it directly;
  * - CloudWatch Logs, for log groups of this account only (encryption context);
  * - SNS, to encrypt messages it delivers to the encrypted queue, for this account only;
  * - CloudWatch, to publish alarms to the encrypted alerts topic, for this account only;
- * - RDS, Secrets Manager, DynamoDB, SQS and SNS acting for callers of this account (`kms:ViaService`).
+ * - RDS, Secrets Manager, DynamoDB, SQS and SNS acting for callers of this account
+ *   (`kms:ViaService`): that is how the service's roles use it, each with an IAM policy naming
+ *   this key and the services it goes through.
  *
  * Cost per month: $1 for the key plus $0.03 per 10,000 requests.
  */
 export class DataKey extends Construct {
   public readonly key: KmsKey;
-  private readonly statements: PolicyStatement[];
 
   constructor(scope: Construct, id: string, props: DataKeyProps) {
     super(scope, id);
@@ -62,8 +61,9 @@ export class DataKey extends Construct {
       "kms:GenerateDataKey*",
       "kms:DescribeKey",
     ];
+    const viaServices = KEY_USING_SERVICES.map((service) => `${service}.${region}.amazonaws.com`);
     // In a key policy, "*" as the resource means this key and nothing else.
-    this.statements = [
+    const statements: PolicyStatement[] = [
       {
         // Administration only: the account can manage the key (and so never lose it), but using
         // it takes one of the statements below.
@@ -102,18 +102,26 @@ export class DataKey extends Construct {
         Condition: { StringEquals: { "aws:SourceAccount": accountId } },
       },
       {
+        // Roles of this account use the key only through these services, never directly; their
+        // IAM policies name this key and the same services.
         Sid: "DataServicesForThisAccount",
         Effect: "Allow",
         Principal: { AWS: root },
-        Action: [...cryptography, "kms:CreateGrant", "kms:ListGrants"],
+        Action: cryptography,
         Resource: "*",
         Condition: {
-          StringEquals: {
-            "kms:CallerAccount": accountId,
-            "kms:ViaService": KEY_USING_SERVICES.map(
-              (service) => `${service}.${region}.amazonaws.com`,
-            ),
-          },
+          StringEquals: { "kms:CallerAccount": accountId, "kms:ViaService": viaServices },
+        },
+      },
+      {
+        Sid: "DataServicesGrantsForAwsResources",
+        Effect: "Allow",
+        Principal: { AWS: root },
+        Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+        Resource: "*",
+        Condition: {
+          StringEquals: { "kms:CallerAccount": accountId, "kms:ViaService": viaServices },
+          Bool: { "kms:GrantIsForAWSResource": true },
         },
       },
     ];
@@ -122,27 +130,12 @@ export class DataKey extends Construct {
       enableKeyRotation: true,
       rotationPeriodInDays: 365,
       deletionWindowInDays: 30,
-      policy: policyDocument(...this.statements),
+      policy: policyDocument(...statements),
       lifecycle: { preventDestroy: true },
     });
     new KmsAlias(this, "alias", {
       name: `alias/${props.namePrefix}-data`,
       targetKeyId: this.key.keyId,
     });
-  }
-
-  /**
-   * Lets exactly these roles use the key directly (not only through a service), with exactly
-   * these actions. Their IAM policies must grant the same actions on this key's ARN.
-   */
-  public grantUse(sid: string, roleArns: readonly string[], actions: readonly string[]): void {
-    this.statements.push({
-      Sid: sid,
-      Effect: "Allow",
-      Principal: { AWS: [...roleArns] },
-      Action: [...actions],
-      Resource: "*",
-    });
-    this.key.policy = policyDocument(...this.statements);
   }
 }

@@ -60,6 +60,7 @@ export class Database extends Construct {
   public readonly instance: DbInstance;
   /** The ARN of the Secrets Manager secret RDS keeps the master credentials in. */
   public readonly masterSecretArn: string;
+  private monitoringPolicy?: IamRolePolicy;
 
   constructor(
     scope: Construct,
@@ -125,7 +126,8 @@ export class Database extends Construct {
       ...this.monitoring(),
       enabledCloudwatchLogsExports: LOG_EXPORTS,
       applyImmediately: false,
-      dependsOn: logGroups,
+      // The monitoring role must hold its permissions before RDS first publishes with it.
+      dependsOn: [...logGroups, ...(this.monitoringPolicy ? [this.monitoringPolicy] : [])],
       lifecycle: { preventDestroy: props.deletionProtection },
     });
     this.masterSecretArn = this.instance.masterUserSecret.get(0).secretArn;
@@ -138,7 +140,9 @@ export class Database extends Construct {
       applyMethod,
     });
     return new DbParameterGroup(this, "parameters", {
-      name: `${this.props.namePrefix}-postgres${this.props.engineVersion}`,
+      // A prefix, not a name: a replacement (a new family, a new description) is created before
+      // the old group is destroyed, and Terraform makes the two names unique.
+      namePrefix: `${this.props.namePrefix}-postgres${this.props.engineVersion}-`,
       family: `postgres${this.props.engineVersion}`,
       description: "TLS only; slow queries, connections and lock waits logged",
       parameter: [
@@ -164,7 +168,7 @@ export class Database extends Construct {
       assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", props.accountId),
     });
     const logGroup = `arn:aws:logs:${props.region}:${props.accountId}:log-group:RDSOSMetrics`;
-    new IamRolePolicy(this, "monitoring-policy", {
+    const policy = new IamRolePolicy(this, "monitoring-policy", {
       role: role.id,
       name: "publish-enhanced-monitoring",
       policy: policyDocument(
@@ -187,6 +191,7 @@ export class Database extends Construct {
         },
       ),
     });
+    this.monitoringPolicy = policy;
     return { monitoringInterval: props.monitoringIntervalSeconds, monitoringRoleArn: role.arn };
   }
 }

@@ -4,15 +4,23 @@ import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-poli
 import { Construct } from "constructs";
 import { policyDocument } from "../lib/iam";
 
+/** The extra tag an image gets when it is promoted to prod; it protects the image from expiry. */
+export const PROMOTED_TAG_PREFIX = "prod-";
+
 export interface ImageRepositoryProps {
   /** The repository name, e.g. `orbit/app`. */
   readonly name: string;
   /**
-   * Tagged images kept; older ones expire. The image running in prod must stay among them, so
-   * keep this above the number of releases between two prod deploys.
+   * Tagged images kept; older ones expire, unless promoted to prod.
    * @default 10
    */
   readonly keepReleaseImages?: number;
+  /**
+   * Images promoted to prod (an extra `prod-<sha>` tag) kept, whatever else is pushed: what prod
+   * runs, and what it can roll back to.
+   * @default 20
+   */
+  readonly keepPromotedImages?: number;
   /**
    * Accounts (other than the repository's own) whose roles may pull: the environments' accounts.
    * Their own IAM policies still decide which role may.
@@ -26,7 +34,9 @@ export interface ImageRepositoryProps {
  *
  * Tags are immutable (a SHA always means the same image), every push is scanned, images are
  * encrypted with KMS (the AWS-managed key, which cross-account pulls can use), untagged images
- * expire after a day and only the last `keepReleaseImages` tagged ones are kept.
+ * expire after a day, and only the last `keepReleaseImages` tagged ones are kept, except the last
+ * `keepPromotedImages` promoted to prod (tagged `prod-<sha>` when promoted), which the count of
+ * staging pushes never expires.
  *
  * Cost per month: $0.10 per GB stored (ten 150 MB images ~$0.15); basic scanning is free.
  */
@@ -43,8 +53,12 @@ export class ImageRepository extends Construct {
       forceDelete: false,
     });
 
+    const keep = props.keepReleaseImages ?? 10;
+    const keepPromoted = props.keepPromotedImages ?? 20;
     new EcrLifecyclePolicy(this, "lifecycle", {
       repository: this.repository.name,
+      // A rule never expires an image that a rule of higher priority matched, so images promoted
+      // to prod (tagged prod-<sha>) are safe from the count of every other push.
       policy: JSON.stringify({
         rules: [
           {
@@ -60,12 +74,23 @@ export class ImageRepository extends Construct {
           },
           {
             rulePriority: 2,
-            description: `Keep the last ${props.keepReleaseImages ?? 10} release images`,
+            description: `Keep the last ${keepPromoted} images promoted to prod`,
+            selection: {
+              tagStatus: "tagged",
+              tagPrefixList: [PROMOTED_TAG_PREFIX],
+              countType: "imageCountMoreThan",
+              countNumber: keepPromoted,
+            },
+            action: { type: "expire" },
+          },
+          {
+            rulePriority: 3,
+            description: `Keep the last ${keep} release images`,
             selection: {
               tagStatus: "tagged",
               tagPatternList: ["*"],
               countType: "imageCountMoreThan",
-              countNumber: props.keepReleaseImages ?? 10,
+              countNumber: keep,
             },
             action: { type: "expire" },
           },

@@ -11,8 +11,14 @@ import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-as
 import { Wafv2WebAclLoggingConfiguration } from "@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { Construct } from "constructs";
+import { createHash } from "node:crypto";
 import { suppressRule } from "../rules/suppressions";
 import { AccessLogBucket } from "./access-log-bucket";
+
+/** Six hex digits of a stable hash of `values`, to make a name unique per configuration. */
+export function digest(values: Readonly<Record<string, unknown>>): string {
+  return createHash("sha256").update(JSON.stringify(values)).digest("hex").slice(0, 6);
+}
 
 /** TLS 1.3 and 1.2 only, forward-secret ciphers; AWS's recommended policy for new listeners. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -37,6 +43,8 @@ export interface TlsSettings {
 export interface LoadBalancerProps {
   readonly namePrefix: string;
   readonly region: string;
+  /** The account, for the access-log bucket's name and policy. */
+  readonly accountId: string;
   readonly vpcId: string;
   /** Public subnets, one per AZ. */
   readonly subnetIds: readonly string[];
@@ -108,6 +116,7 @@ export class LoadBalancer extends Construct {
     this.accessLogs = new AccessLogBucket(this, "access-logs", {
       namePrefix: props.namePrefix,
       region: props.region,
+      accountId: props.accountId,
       logPrefix: "alb",
       retentionDays: props.accessLogRetentionDays,
     });
@@ -168,13 +177,15 @@ export class LoadBalancer extends Construct {
 
   private createTargetGroup(): LbTargetGroup {
     const { targetPort, healthCheck } = this.props;
+    const forceNew = { port: targetPort, protocol: "HTTP", targetType: "ip" };
     return new LbTargetGroup(this, "targets", {
-      // The port is in the name: a new port means a new target group, created before the old one
-      // is destroyed so the listener always has one to forward to.
-      name: `${this.props.namePrefix}-${targetPort}`,
-      targetType: "ip",
-      port: targetPort,
-      protocol: "HTTP",
+      // Replacing a target group (a new port, say) creates the new one before destroying the old,
+      // so the listener always has one to forward to; the name carries a digest of every
+      // attribute that forces replacement, so the two never collide.
+      name: `${this.props.namePrefix}-${targetPort}-${digest(forceNew)}`,
+      targetType: forceNew.targetType,
+      port: forceNew.port,
+      protocol: forceNew.protocol,
       vpcId: this.props.vpcId,
       deregistrationDelay: String(this.props.deregistrationDelaySeconds),
       healthCheck: {

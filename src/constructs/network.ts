@@ -78,7 +78,8 @@ export interface NetworkProps {
  * NACLs are free. Each NAT gateway is ~$33 plus $0.045 per GB processed, so `single` is ~$33 and
  * `perAz` ~$66 (2 AZs) or ~$99 (3 AZs) before traffic. `none` costs nothing for NAT but each
  * interface endpoint is ~$7.30 per AZ plus $0.01 per GB: the five defaults are ~$73 in 2 AZs and
- * ~$110 in 3 AZs. The S3 gateway endpoint is free. Flow logs cost $0.50 per GB ingested plus storage.
+ * ~$110 in 3 AZs; the environment stack adds SQS and SNS (seven: ~$102 / ~$153). Gateway
+ * endpoints (S3, DynamoDB) are free. Flow logs cost $0.50 per GB ingested plus storage.
  */
 export class Network extends Construct {
   public readonly vpc: Vpc;

@@ -81,6 +81,7 @@ export class StateBackend extends Construct {
         Effect: "Allow" as const,
         Action: "s3:ListBucket",
         Resource: this.bucket.arn,
+        Condition: { StringLike: { "s3:prefix": [`${access.keyPrefix}/*`] } },
       },
       {
         Sid: "ReadWriteStateObjects",

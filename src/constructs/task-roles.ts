@@ -94,6 +94,9 @@ export class TaskRoles extends Construct {
           Effect: "Allow",
           Action: "kms:Decrypt",
           Resource: props.secretsKmsKeyArn,
+          Condition: {
+            StringEquals: { "kms:ViaService": `secretsmanager.${props.region}.amazonaws.com` },
+          },
         });
       }
     }

@@ -37,8 +37,8 @@ export interface VpcEndpointsProps {
  * Interface endpoints with private DNS (so SDKs and the ECS agent use them unchanged) and gateway
  * endpoints (S3, DynamoDB), replacing a NAT gateway for traffic to AWS.
  *
- * Cost per month: each interface endpoint ~$7.30 per AZ plus $0.01 per GB (five endpoints in two
- * AZs ~$73); gateway endpoints are free.
+ * Cost per month: each interface endpoint ~$7.30 per AZ plus $0.01 per GB (the environments'
+ * seven in two AZs ~$102, in three ~$153); gateway endpoints are free.
  */
 export class VpcEndpoints extends Construct {
   public readonly securityGroup: SecurityGroup;

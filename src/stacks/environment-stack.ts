@@ -114,6 +114,7 @@ export class EnvironmentStack extends PlatformStack {
     this.loadBalancer = new LoadBalancer(this, "load-balancer", {
       namePrefix,
       region: env.region,
+      accountId,
       vpcId: this.network.vpc.id,
       subnetIds: this.network.subnetIds("public"),
       targetPort: svc.containerPort,
@@ -159,6 +160,7 @@ export class EnvironmentStack extends PlatformStack {
         TABLE_NAME: this.keyValueStore.table.name,
         QUEUE_URL: this.messaging.queue.url,
         TOPIC_ARN: this.messaging.topic.arn,
+        DB_SECRET_ARN: this.database.masterSecretArn,
       },
       // The master credentials, by JSON key of the secret RDS manages: never in plain text.
       secrets: {
@@ -241,16 +243,26 @@ export class EnvironmentStack extends PlatformStack {
       Action: "sns:Publish",
       Resource: this.messaging.topic.arn,
     });
-    // SQS and SNS need a data key from the environment's key to encrypt what the service sends.
-    const keyActions = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"];
+    // The service re-reads the database secret after RDS rotates it (see service/README.md).
+    roles.grant("database-secret-read", {
+      Effect: "Allow",
+      Action: "secretsmanager:GetSecretValue",
+      Resource: this.database.masterSecretArn,
+    });
+    // SQS and SNS need data keys to encrypt what the service sends, and Secrets Manager decrypts
+    // the secret: always through those services, never by calling KMS directly.
     roles.grant("data-key-use", {
       Effect: "Allow",
-      Action: keyActions,
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: this.dataKey.key.arn,
+      Condition: {
+        StringEquals: {
+          "kms:ViaService": ["sqs", "sns", "secretsmanager"].map(
+            (s) => `${s}.${this.region}.amazonaws.com`,
+          ),
+        },
+      },
     });
-    this.dataKey.grantUse("ServiceTaskRole", [roles.taskRole.arn], keyActions);
-    // ECS decrypts the database secret with the execution role when it starts a task.
-    this.dataKey.grantUse("ServiceExecutionRole", [roles.executionRole.arn], ["kms:Decrypt"]);
   }
 
   private outputs(shared: SharedResources): void {
@@ -265,8 +277,11 @@ export class EnvironmentStack extends PlatformStack {
       shared.repository.repositoryUrl,
       "The image repository (shared stack)",
     );
-    new TerraformOutput(this, "vpc_id", { value: this.network.vpc.id });
-    new TerraformOutput(this, "private_subnet_ids", { value: this.network.subnetIds("private") });
+    output("vpc_id", this.network.vpc.id, "The environment's VPC");
+    new TerraformOutput(this, "private_subnet_ids", {
+      value: this.network.subnetIds("private"),
+      description: "Subnets of the service tasks (for one-off tasks)",
+    });
     output("database_endpoint", this.database.instance.address, "PostgreSQL host (private)");
     output(
       "database_secret_arn",

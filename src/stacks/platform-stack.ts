@@ -37,10 +37,15 @@ export interface PlatformStackProps {
  */
 export class PlatformStack extends TerraformStack {
   public readonly provider: AwsProvider;
+  /** The region every resource of the stack is in. */
+  public readonly region: string;
   private readonly allocatedIds = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
+    this.region = props.region;
+    // The S3 backend's nested assume_role block needs Terraform 1.6.
+    this.addOverride("terraform.required_version", ">= 1.6.0");
     this.provider = new AwsProvider(this, "aws", {
       region: props.region,
       allowedAccountIds: [...props.allowedAccountIds],
