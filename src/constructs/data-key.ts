@@ -61,6 +61,14 @@ export class DataKey extends Construct {
       "kms:GenerateDataKey*",
       "kms:DescribeKey",
     ];
+    const serviceForThisAccount = (sid: string, service: string): PolicyStatement => ({
+      Sid: sid,
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    });
     const viaServices = KEY_USING_SERVICES.map((service) => `${service}.${region}.amazonaws.com`);
     // In a key policy, "*" as the resource means this key and nothing else.
     const statements: PolicyStatement[] = [
@@ -85,22 +93,10 @@ export class DataKey extends Construct {
           },
         },
       },
-      {
-        Sid: "SnsDeliveryToEncryptedQueues",
-        Effect: "Allow",
-        Principal: { Service: "sns.amazonaws.com" },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-      },
-      {
-        Sid: "CloudWatchAlarmsToEncryptedTopics",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-      },
+      // SNS encrypts what it delivers to the encrypted queue; CloudWatch what alarms publish to
+      // the encrypted alerts topic.
+      serviceForThisAccount("SnsDeliveryToEncryptedQueues", "sns.amazonaws.com"),
+      serviceForThisAccount("CloudWatchAlarmsToEncryptedTopics", "cloudwatch.amazonaws.com"),
       {
         // Roles of this account use the key only through these services, never directly; their
         // IAM policies name this key and the same services.

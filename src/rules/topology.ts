@@ -85,37 +85,25 @@ export function cidrCovers(cidr: string | undefined, inside: string): boolean {
   );
 }
 
-/** Rules of `group` in `direction` that admit `port` to or from the peer group (by reference). */
-export function rulesToGroup(
-  rules: readonly SgRule[],
-  direction: "ingress" | "egress",
-  group: Resource,
-  peer: Resource,
-  port: number,
-): SgRule[] {
-  return rules.filter(
-    (r) =>
-      r.direction === direction &&
-      r.group.address === group.address &&
-      r.peerGroup?.address === peer.address &&
-      covers(r, port),
-  );
-}
+/** The other side of a rule: a security group (by reference), or an address range. */
+export type Peer = { readonly group: Resource } | { readonly cidr: string };
 
-/** Rules of `group` in `direction` that admit `port` to or from an address range containing `cidr`. */
-export function rulesToCidr(
+/** Whether some rule of `group` in `direction` admits `port` to or from `peer`. */
+export function admits(
   rules: readonly SgRule[],
   direction: "ingress" | "egress",
   group: Resource,
-  cidr: string,
+  peer: Peer,
   port: number,
-): SgRule[] {
-  return rules.filter(
+): boolean {
+  return rules.some(
     (r) =>
       r.direction === direction &&
       r.group.address === group.address &&
-      cidrCovers(r.cidr, cidr) &&
-      covers(r, port),
+      covers(r, port) &&
+      ("group" in peer
+        ? r.peerGroup?.address === peer.group.address
+        : cidrCovers(r.cidr, peer.cidr)),
   );
 }
 
@@ -128,11 +116,11 @@ export function groupsAllow(
   vpcCidr?: string,
 ) {
   const egress =
-    rulesToGroup(rules, "egress", from, to, port).length > 0 ||
-    (vpcCidr !== undefined && rulesToCidr(rules, "egress", from, vpcCidr, port).length > 0);
+    admits(rules, "egress", from, { group: to }, port) ||
+    (vpcCidr !== undefined && admits(rules, "egress", from, { cidr: vpcCidr }, port));
   const ingress =
-    rulesToGroup(rules, "ingress", to, from, port).length > 0 ||
-    (vpcCidr !== undefined && rulesToCidr(rules, "ingress", to, vpcCidr, port).length > 0);
+    admits(rules, "ingress", to, { group: from }, port) ||
+    (vpcCidr !== undefined && admits(rules, "ingress", to, { cidr: vpcCidr }, port));
   return { egress, ingress };
 }
 
