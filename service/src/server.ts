@@ -5,7 +5,7 @@
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, packageVersion, type Config } from "./config.js";
-import { createPool, migrate, pingDatabase } from "./db.js";
+import { createPool, migrate, pingDatabase, rotatingPasswordFor } from "./db.js";
 import { createItemStore } from "./item-store.js";
 import { createLogger } from "./logger.js";
 import { shutdownGracefully } from "./shutdown.js";
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  const pool = createPool(config.db, logger);
+  const pool = createPool(config.db, logger, rotatingPasswordFor(config.db, logger));
   try {
     await migrate(pool);
   } catch (error) {
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       port: typeof address === "object" && address ? address.port : config.port,
       version: config.version,
       db_ssl: config.db.sslMode,
+      db_secret_arn: config.db.secretArn ?? null,
       shutdown_timeout_ms: config.shutdownTimeoutMs,
     },
     "service started",

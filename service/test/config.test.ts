@@ -79,9 +79,25 @@ describe("loadConfig", () => {
     ["DB_POOL_MAX", "many", "must be an integer between 1 and 1000"],
     ["LOG_LEVEL", "verbose", "must be one of fatal, error, warn, info, debug, trace, silent"],
     ["DB_SSL", "prefer", "must be one of disable, require, verify-full"],
+    [
+      "DB_SECRET_ARN",
+      "my-db-secret",
+      "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>)",
+    ],
+    [
+      "DB_SECRET_ARN",
+      "arn:aws:secretsmanager:eu-west-1:1234:secret:db",
+      "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>)",
+    ],
   ])("names %s when it is malformed (%s)", (name, value, message) => {
     const error = problemsFor({ ...VALID, [name]: value });
     expect(error.problems).toEqual([{ variable: name, message }]);
+  });
+
+  it("takes DB_SECRET_ARN, the secret DB_PASSWORD came from, and leaves it out when unset", () => {
+    const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1a2b3c4d-AbCdEf";
+    expect(loadConfig({ ...VALID, DB_SECRET_ARN: arn }, "0").db.secretArn).toBe(arn);
+    expect(loadConfig(VALID, "0").db).not.toHaveProperty("secretArn");
   });
 
   it("reports every problem at once, not only the first", () => {

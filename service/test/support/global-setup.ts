@@ -5,6 +5,8 @@ import type { TestProject } from "vitest/node";
 declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
+    /** PGlite accepts any password; a real server checks it. */
+    databaseIsPglite: boolean;
   }
 }
 
@@ -17,6 +19,7 @@ export default async function setup(project: TestProject) {
   const configured = process.env.DATABASE_URL;
   if (configured) {
     project.provide("databaseUrl", configured);
+    project.provide("databaseIsPglite", false);
     return;
   }
 
@@ -28,6 +31,7 @@ export default async function setup(project: TestProject) {
   // PGlite accepts any password; a distinctive one lets tests prove it never reaches the logs.
   const url = `postgres://postgres:pglite-password-never-logged@${server.getServerConn()}/postgres`;
   project.provide("databaseUrl", url);
+  project.provide("databaseIsPglite", true);
 
   return async () => {
     await server.stop();
