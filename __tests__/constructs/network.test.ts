@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCidr, formatIp } from "../../src/lib/cidr";
 import { evaluateNacl, type NaclRule } from "../../src/lib/nacl";
+import { naclRulesOfAcl } from "../../src/rules/topology";
 import type { Tier } from "../../src/lib/subnet-plan";
 import { environmentStack, resourcesOf, synth, type StackJson } from "../helpers";
 
@@ -217,21 +218,7 @@ describe("network ACLs realise the traffic matrix", () => {
       const members = (acl.subnet_ids as string[]).map((id) => subnets[id.split(".")[1]!]!);
       const tier = (members[0]!.tags as Record<string, string>).Tier as Tier;
       expect(members.every((s) => (s.tags as Record<string, string>).Tier === tier)).toBe(true);
-      const toRule = (egress: boolean) => (block: Resource) =>
-        ({
-          ruleNumber: block.rule_no,
-          egress,
-          protocol: block.protocol === "-1" ? "all" : "tcp",
-          action: block.action,
-          cidrBlock: block.cidr_block,
-          fromPort: block.from_port,
-          toPort: block.to_port,
-          purpose: "",
-        }) as NaclRule;
-      rulesByTier[tier] = [
-        ...(acl.ingress as Resource[]).map(toRule(false)),
-        ...(acl.egress as Resource[]).map(toRule(true)),
-      ];
+      rulesByTier[tier] = naclRulesOfAcl(acl);
       // A host in each subnet: its tenth address.
       hosts[tier] = members.map((s) => ({
         tier,

@@ -3,6 +3,7 @@
  * talk to which, and how a service, its task definition, target group and load balancer connect.
  */
 import { parseCidr, containsIp, lastAddress } from "../lib/cidr";
+import type { NaclRule } from "../lib/nacl";
 import { block, containers, list, type Resource, type StackModel, type Values } from "./model";
 
 export interface SgRule {
@@ -209,4 +210,24 @@ export function hasDefaultRoute(
     const igw = String(route.gateway_id ?? "").includes("aws_internet_gateway");
     return via === "any" ? true : via === "nat" ? nat : igw;
   });
+}
+
+/** The rules of a synthesized `aws_network_acl` (its inline ingress and egress blocks). */
+export function naclRulesOfAcl(acl: Values): NaclRule[] {
+  const toRule =
+    (egress: boolean) =>
+    (b: Values): NaclRule => ({
+      ruleNumber: Number(b.rule_no),
+      egress,
+      protocol: b.protocol === "-1" ? "all" : "tcp",
+      action: b.action === "deny" ? "deny" : "allow",
+      cidrBlock: String(b.cidr_block),
+      fromPort: Number(b.from_port),
+      toPort: Number(b.to_port),
+      purpose: "",
+    });
+  return [
+    ...(list(acl.ingress) as Values[]).map(toRule(false)),
+    ...(list(acl.egress) as Values[]).map(toRule(true)),
+  ];
 }

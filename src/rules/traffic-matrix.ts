@@ -1,11 +1,12 @@
 import { formatIp, parseCidr } from "../lib/cidr";
 import { evaluateNacl, type NaclRule } from "../lib/nacl";
-import { block, list, type Resource, type StackModel, type Values } from "./model";
+import { block, list, type Resource, type StackModel } from "./model";
 import { fromFindings, notApplicable, type Finding, type Rule } from "./rule";
 import {
   cidrCovers,
   groupsAllow,
   hasDefaultRoute,
+  naclRulesOfAcl,
   routeTablesOf,
   securityGroupRules,
   servicePaths,
@@ -38,23 +39,7 @@ function naclRulesOf(stack: StackModel, subnet: Resource): NaclRule[] | undefine
   const acl = stack
     .resources("aws_network_acl")
     .find((a) => list(a.values.subnet_ids).some((id) => stack.refersTo(id, subnet)));
-  if (!acl) return undefined;
-  const toRule =
-    (egress: boolean) =>
-    (b: Values): NaclRule => ({
-      ruleNumber: Number(b.rule_no),
-      egress,
-      protocol: b.protocol === "-1" ? "all" : "tcp",
-      action: b.action === "deny" ? "deny" : "allow",
-      cidrBlock: String(b.cidr_block),
-      fromPort: Number(b.from_port),
-      toPort: Number(b.to_port),
-      purpose: "",
-    });
-  return [
-    ...(list(acl.values.ingress) as Values[]).map(toRule(false)),
-    ...(list(acl.values.egress) as Values[]).map(toRule(true)),
-  ];
+  return acl ? naclRulesOfAcl(acl.values) : undefined;
 }
 
 const hostIn = (subnet: Resource) =>
