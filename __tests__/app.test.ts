@@ -20,8 +20,18 @@ describe("synthesize", () => {
     ]);
     for (const stack of ["prod", "shared", "staging", "state"]) {
       const json = JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
-      expect(json.provider.aws).toHaveLength(1);
+      // One provider per account the stack acts in: the shared stack's CI identity is in two.
+      expect(json.provider.aws).toHaveLength(stack === "shared" ? 2 : 1);
     }
+    expect(readdirSync(join(outdir, "pipeline")).sort()).toEqual([
+      "prod.plan.tfbackend",
+      "prod.plan.tfvars.json",
+      "shared.plan.tfbackend",
+      "shared.plan.tfvars.json",
+      "staging.plan.tfbackend",
+      "staging.plan.tfvars.json",
+    ]);
+    expect(JSON.parse(readFileSync(join(outdir, "pipeline.json"), "utf8")).version).toBe(1);
   });
 
   it("writes nothing, and leaves the previous output whole, when the configuration is invalid", () => {

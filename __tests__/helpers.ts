@@ -92,10 +92,8 @@ export function environmentStack(
 ): EnvironmentStack {
   const config = configWith(name, patch);
   const app = Testing.app();
-  const shared = new SharedStack(app, "shared", config, committedBackend);
-  return new EnvironmentStack(app, config.environments[name], committedBackend, {
-    repository: shared.images.repository,
-  });
+  new SharedStack(app, "shared", config, committedBackend);
+  return new EnvironmentStack(app, config.environments[name], committedBackend);
 }
 
 /** The problems of the `ConfigError` that `attempt` throws; fails if it throws nothing. */

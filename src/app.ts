@@ -6,6 +6,7 @@ import { ConfigError } from "./config/errors";
 import { enforceRules, RuleViolationError } from "./rules";
 import { parseConfig, type PlatformInput } from "./config/load";
 import { ENVIRONMENT_NAMES, type PlatformConfig } from "./config/schema";
+import { writePipelineFiles } from "./pipeline";
 import { EnvironmentStack } from "./stacks/environment-stack";
 import { SharedStack } from "./stacks/shared-stack";
 import { StateStack } from "./stacks/state-stack";
@@ -13,11 +14,9 @@ import { StateStack } from "./stacks/state-stack";
 /** Builds every stack of the platform into `app`. */
 export function buildPlatform(app: App, config: PlatformConfig, backend: BackendConfig): void {
   new StateStack(app, "state", config, backend);
-  const shared = new SharedStack(app, "shared", config, backend);
+  new SharedStack(app, "shared", config, backend);
   for (const name of ENVIRONMENT_NAMES) {
-    new EnvironmentStack(app, config.environments[name], backend, {
-      repository: shared.images.repository,
-    });
+    new EnvironmentStack(app, config.environments[name], backend);
   }
 }
 
@@ -50,6 +49,7 @@ export function synthesize(options: SynthesizeOptions = {}): void {
     buildPlatform(app, config, backend);
     app.synth();
     const report = enforceRules(app, staging, config);
+    writePipelineFiles(staging, config, backend);
     for (const warning of report.warnings) console.warn(`Warning: ${warning}`);
     for (const s of report.suppressions)
       console.warn(`Suppressed ${s.ruleId} on ${s.path}: ${s.reason}`);

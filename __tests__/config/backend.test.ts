@@ -11,6 +11,7 @@ const valid = {
   region: "eu-west-1",
   dynamodb_table: "orbit-terraform-locks",
   encrypt: true,
+  assume_role: { role_arn: "arn:aws:iam::111111111111:role/orbit-terraform-state" },
 };
 
 describe("backend.tf.json", () => {
@@ -38,7 +39,23 @@ describe("backend.tf.json", () => {
       ),
     ).toEqual([
       expect.stringMatching(
-        /^backend\.tf\.json\.terraform\.backend\.s3\.assume_role\.role_arn: "arn:aws:iam::999999999999:role\/state" is in an account the state stack cannot create it in/,
+        /^backend\.tf\.json\.terraform\.backend\.s3\.assume_role\.role_arn: "arn:aws:iam::999999999999:role\/state" is in an account the state stack cannot create roles in/,
+      ),
+    ]);
+  });
+
+  it("refuses a state role name too long for the per-stack roles derived from it", () => {
+    const name = "x".repeat(56);
+    const backend = parseBackend(
+      file({ ...valid, assume_role: { role_arn: `arn:aws:iam::111111111111:role/${name}` } }),
+    );
+    expect(
+      configProblems(() =>
+        assertBackendFitsProject(backend, { sharedAccountIds: ["111111111111"] }),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /\.assume_role\.role_arn: .* has a role name too long .*; allowed: a role name of at most 51 characters/,
       ),
     ]);
   });
@@ -73,6 +90,11 @@ describe("backend.tf.json", () => {
       "an unknown setting",
       { ...valid, lock_table: "x" },
       /\.s3\.lock_table: "x" is not a known field/,
+    ],
+    [
+      "no state role",
+      { ...valid, assume_role: undefined },
+      /\.s3\.assume_role: \(not set\) is missing; .*every stack's backend assumes its own state role/,
     ],
     [
       "a state role that is not a role ARN",

@@ -72,7 +72,12 @@ describe("invalid configuration is rejected with the field, the value, what is a
     [
       "no allowed accounts",
       () => configWith("prod", { allowedAccountIds: [] }),
-      /^prod\.allowedAccountIds: \[\] is empty; allowed: one or more 12-digit account ids/,
+      /^prod\.allowedAccountIds: \[\] is empty; allowed: exactly one 12-digit account id/,
+    ],
+    [
+      "two accounts for one environment",
+      () => configWith("prod", { allowedAccountIds: ["222222222222", "333333333333"] }),
+      /^prod\.allowedAccountIds: \["222222222222","333333333333"\] lists more than one account; allowed: exactly one/,
     ],
     [
       "a region display name",
@@ -123,6 +128,31 @@ describe("invalid configuration is rejected with the field, the value, what is a
       /^project\.name: "a-very-long-project-name" is not a valid project name; allowed: 3 to 12 characters/,
     ],
     [
+      "a wildcard GitHub repository",
+      () => withGitHub({ repository: "*" }),
+      /^project\.github\.repository: "\*" is not an exact GitHub repository; allowed: the GitHub repository itself: no \*, \? or other wildcard; fix: .*a wildcard would let workflows of other repositories/,
+    ],
+    [
+      "a wildcard GitHub owner",
+      () => withGitHub({ owner: "example-*" }),
+      /^project\.github\.owner: "example-\*" is not an exact GitHub owner/,
+    ],
+    [
+      "a wildcard release branch",
+      () => withGitHub({ releaseBranch: "release/*" }),
+      /^project\.github\.releaseBranch: "release\/\*" is not an exact branch name/,
+    ],
+    [
+      "a repository given as a URL",
+      () => withGitHub({ repository: "github.com/example-org/orbit" }),
+      /^project\.github\.repository: "github\.com\/example-org\/orbit" is not a GitHub repository name/,
+    ],
+    [
+      "a wildcard GitHub environment",
+      () => configWith("prod", { githubEnvironment: "prod*" }),
+      /^prod\.githubEnvironment: "prod\*" is not an exact GitHub environment name/,
+    ],
+    [
       "one hosted zone for environments in two accounts",
       () =>
         configWith("staging", {
@@ -158,3 +188,13 @@ describe("invalid configuration is rejected with the field, the value, what is a
     );
   });
 });
+
+function withGitHub(github: Partial<PlatformInput["project"]["github"]>) {
+  return parseConfig({
+    ...committedConfig,
+    project: {
+      ...committedConfig.project,
+      github: { ...committedConfig.project.github, ...github },
+    },
+  });
+}

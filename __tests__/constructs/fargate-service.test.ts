@@ -187,7 +187,7 @@ describe("task definition", () => {
 
   it("runs the shared repository's image at the image_tag variable", () => {
     expect(container(json).image).toBe(
-      "${data.terraform_remote_state.cross_stack_reference_input_shared.outputs.cross_stack_output_aws_ecr_repository_images_repository_repository_url}:${var.image_tag}",
+      "111111111111.dkr.ecr.eu-west-1.amazonaws.com/orbit/app:${var.image_tag}",
     );
   });
 

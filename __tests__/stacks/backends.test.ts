@@ -14,7 +14,7 @@ function stacksOf(app: App): Record<string, PlatformStack> {
 }
 
 describe("remote state", () => {
-  it("gives every stack but state an S3 backend equal to backend.tf.json plus its own key", () => {
+  it("gives every stack but state an S3 backend from backend.tf.json with its own key and its own state role", () => {
     const app = Testing.app();
     buildPlatform(app, parseConfig(), committedBackend);
     const stacks = stacksOf(app);
@@ -23,10 +23,22 @@ describe("remote state", () => {
     for (const [name, stack] of Object.entries(stacks)) {
       if (name === "state") continue;
       const s3 = synth(stack).terraform.backend?.s3;
-      expect(s3).toEqual({ ...backendFile.terraform.backend.s3, key: `orbit/${name}.tfstate` });
+      expect(s3).toEqual({
+        ...backendFile.terraform.backend.s3,
+        key: `orbit/${name}.tfstate`,
+        assume_role: { role_arn: `arn:aws:iam::111111111111:role/orbit-terraform-state-${name}` },
+      });
       keys.add(s3?.key as string);
     }
     expect(keys.size).toBe(3);
+  });
+
+  it("reads no other stack's state: no stack has a terraform_remote_state", () => {
+    const app = Testing.app();
+    buildPlatform(app, parseConfig(), committedBackend);
+    for (const stack of Object.values(stacksOf(app))) {
+      expect(synth(stack).data?.terraform_remote_state).toBeUndefined();
+    }
   });
 
   it("uses S3 native locking when backend.tf.json asks for it", () => {
@@ -48,7 +60,7 @@ describe("remote state", () => {
       region: backend.region,
       encrypt: true,
       use_lockfile: true,
-      assume_role: { role_arn: "arn:aws:iam::111111111111:role/orbit-terraform-state" },
+      assume_role: { role_arn: "arn:aws:iam::111111111111:role/orbit-terraform-state-prod" },
       key: "orbit/prod.tfstate",
     });
   });

@@ -127,8 +127,7 @@ describe("IAM", () => {
           "ecr:GetDownloadUrlForLayer",
           "ecr:BatchGetImage",
         ],
-        Resource:
-          "${data.terraform_remote_state.cross_stack_reference_input_shared.outputs.cross_stack_output_aws_ecr_repository_images_repository_arn}",
+        Resource: "arn:aws:ecr:eu-west-1:111111111111:repository/orbit/app",
       }),
       expect.objectContaining({
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -220,8 +219,10 @@ describe("IAM", () => {
 
   it("every statement names exact resources; * only for ecr:GetAuthorizationToken, which has no resource-level permissions", () => {
     const exact = [
-      // One resource of this stack, or of the shared stack, optionally narrowed to its streams or indexes.
-      /^\$\{(aws_[a-z0-9_]+\.[a-z0-9_]+\.arn|data\.terraform_remote_state\.[a-z_]+\.outputs\.[a-z0-9_]+)\}(:log-stream:\*|\/index\/\*)?$/,
+      // One resource of this stack, optionally narrowed to its streams or indexes.
+      /^\$\{aws_[a-z0-9_]+\.[a-z0-9_]+\.arn\}(:log-stream:\*|\/index\/\*)?$/,
+      // The shared stack's one image repository.
+      /^arn:aws:ecr:eu-west-1:111111111111:repository\/orbit\/app$/,
       // The secret RDS manages for the master user.
       /^\$\{aws_db_instance\.database_instance\.master_user_secret\[0\]\.secret_arn\}$/,
       // The one log group RDS enhanced monitoring writes to, in this region and account.
@@ -273,8 +274,9 @@ describe("outputs", () => {
     expect(outputs.alb_dns_name?.value).toBe("${aws_lb.load_balancer_alb.dns_name}");
     expect(outputs.cluster_name?.value).toBe("${aws_ecs_cluster.service_cluster.name}");
     expect(outputs.service_name?.value).toBe("${aws_ecs_service.service_service.name}");
-    expect(outputs.ecr_repository_url?.value).toMatch(
-      /^\$\{data\.terraform_remote_state\.cross_stack_reference_input_shared\.outputs\./,
+    expect(outputs.ecr_repository_url?.value).toBe(
+      "111111111111.dkr.ecr.eu-west-1.amazonaws.com/orbit/app",
     );
+    expect(outputs.image_tag?.value).toBe("${var.image_tag}");
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseBackend } from "../../src/config/backend";
 import { parseConfig } from "../../src/config/load";
 import { StateStack } from "../../src/stacks/state-stack";
+import backendFile from "../../backend.tf.json";
 import { committedBackend, onlyResource, resourcesOf, synth } from "../helpers";
 
 const config = parseConfig();
@@ -92,55 +93,152 @@ describe("the state stack", () => {
     });
   });
 
-  it("creates the state role backend.tf.json names, assumable from every account of the platform", () => {
-    const json = stateStack();
-    const role = onlyResource(json, "aws_iam_role");
-    expect(role.name).toBe("orbit-terraform-state");
-    expect(`arn:aws:iam::111111111111:role/${role.name}`).toBe(committedBackend.stateRole?.arn);
-    expect(JSON.parse(role.assume_role_policy as string).Statement).toEqual([
+  const roles = (json = stateStack()) =>
+    Object.values(resourcesOf(json, "aws_iam_role")).map((role) => ({
+      name: role.name as string,
+      trust: JSON.parse(role.assume_role_policy as string).Statement,
+    }));
+  const policyOf = (json: ReturnType<typeof stateStack>, roleName: string) => {
+    const [address] = Object.entries(resourcesOf(json, "aws_iam_role")).find(
+      ([, role]) => role.name === roleName,
+    )!;
+    const policy = Object.values(resourcesOf(json, "aws_iam_role_policy")).find(
+      (p) => p.role === ref(`aws_iam_role.${address}`),
+    )!;
+    return JSON.parse(policy.policy as string).Statement as Record<string, unknown>[];
+  };
+  const table = ref("aws_dynamodb_table.state_lock_table", "arn");
+  const bucket = ref("aws_s3_bucket.state_bucket", "arn");
+
+  it("creates a write and a plan state role per remote-state stack, each trusting only the account the stack runs in", () => {
+    expect(roles().sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      [
+        ["prod", "222222222222"],
+        ["shared", "111111111111"],
+        ["staging", "111111111111"],
+      ].flatMap(([stack, account]) =>
+        ["", "-plan"].map((suffix) => ({
+          name: `orbit-terraform-state-${stack}${suffix}`,
+          trust: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: `arn:aws:iam::${account}:root` },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        })),
+      ),
+    );
+  });
+
+  it("lets a stack's write role read and write its own state object and lock items, nothing else", () => {
+    expect(policyOf(stateStack(), "orbit-terraform-state-staging")).toEqual([
       {
+        Sid: "FindState",
         Effect: "Allow",
-        Principal: { AWS: ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"] },
-        Action: "sts:AssumeRole",
+        Action: "s3:ListBucket",
+        Resource: bucket,
+        Condition: { StringLike: { "s3:prefix": ["orbit/staging.tfstate", "env:/*"] } },
+      },
+      {
+        Sid: "ReadWriteState",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject"],
+        Resource: `${bucket}/orbit/staging.tfstate`,
+      },
+      { Sid: "FindLockTable", Effect: "Allow", Action: "dynamodb:DescribeTable", Resource: table },
+      {
+        Sid: "TakeLock",
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        Resource: table,
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "dynamodb:LeadingKeys": ["orbit-terraform-state-111111111111/orbit/staging.tfstate"],
+          },
+        },
+      },
+      {
+        Sid: "ReadWriteDigest",
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        Resource: table,
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "dynamodb:LeadingKeys": [
+              "orbit-terraform-state-111111111111/orbit/staging.tfstate-md5",
+            ],
+          },
+        },
       },
     ]);
   });
 
-  it("lets the state role touch only the project's state objects and the lock table", () => {
-    const policy = JSON.parse(onlyResource(stateStack(), "aws_iam_role_policy").policy as string);
-    expect(policy.Statement).toEqual([
-      {
-        Sid: "ListStateBucket",
-        Effect: "Allow",
-        Action: "s3:ListBucket",
-        Resource: ref("aws_s3_bucket.state_bucket", "arn"),
-        Condition: { StringLike: { "s3:prefix": ["orbit/*"] } },
+  it("lets a plan role read the state and take the lock, but never write the state or its digest", () => {
+    const statements = policyOf(stateStack(), "orbit-terraform-state-prod-plan");
+    const allowed = (action: string) =>
+      statements.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource);
+    expect(allowed("s3:GetObject")).toEqual([`${bucket}/orbit/prod.tfstate`]);
+    expect(allowed("s3:PutObject")).toEqual([]);
+    expect(allowed("s3:DeleteObject")).toEqual([]);
+    const digest = statements.find((s) => s.Sid === "ReadDigest");
+    expect(digest).toMatchObject({
+      Action: "dynamodb:GetItem",
+      Condition: {
+        "ForAllValues:StringEquals": {
+          "dynamodb:LeadingKeys": ["orbit-terraform-state-111111111111/orbit/prod.tfstate-md5"],
+        },
       },
-      {
-        Sid: "ReadWriteStateObjects",
-        Effect: "Allow",
-        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        Resource: `${ref("aws_s3_bucket.state_bucket", "arn")}/orbit/*`,
+    });
+    expect(statements.find((s) => s.Sid === "TakeLock")).toMatchObject({
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+      Condition: {
+        "ForAllValues:StringEquals": {
+          "dynamodb:LeadingKeys": ["orbit-terraform-state-111111111111/orbit/prod.tfstate"],
+        },
       },
-      {
-        Sid: "TakeStateLocks",
-        Effect: "Allow",
-        Action: [
-          "dynamodb:DescribeTable",
-          "dynamodb:GetItem",
-          "dynamodb:PutItem",
-          "dynamodb:DeleteItem",
-        ],
-        Resource: ref("aws_dynamodb_table.state_lock_table", "arn"),
+    });
+  });
+
+  it("names in every stack's backend a role it creates", () => {
+    const names = roles().map((role) => `arn:aws:iam::111111111111:role/${role.name}`);
+    for (const stack of ["shared", "staging", "prod"]) {
+      expect(names).toContain(`${committedBackend.stateRole.arn}-${stack}`);
+    }
+  });
+
+  it("with S3 lock files, lets each role put and delete only its own lock file", () => {
+    const lockfile = parseBackend({
+      terraform: {
+        backend: {
+          s3: {
+            ...backendFile.terraform.backend.s3,
+            dynamodb_table: undefined,
+            use_lockfile: true,
+          },
+        },
       },
-    ]);
+    });
+    const statements = policyOf(stateStack(lockfile), "orbit-terraform-state-shared-plan");
+    expect(statements.find((s) => s.Sid === "TakeLockFile")).toEqual({
+      Sid: "TakeLockFile",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: `${bucket}/orbit/shared.tfstate.tflock`,
+    });
+    expect(statements.some((s) => String(s.Action).startsWith("dynamodb:"))).toBe(false);
   });
 
   it("creates no lock table when backend.tf.json locks with S3 lock files", () => {
     const lockfileOnly = parseBackend({
       terraform: {
         backend: {
-          s3: { bucket: "orbit-state-x", region: "eu-west-1", use_lockfile: true, encrypt: true },
+          s3: {
+            ...backendFile.terraform.backend.s3,
+            bucket: "orbit-state-x",
+            dynamodb_table: undefined,
+            use_lockfile: true,
+          },
         },
       },
     });

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError, explainBuiltinIssue, formatIssues } from "./errors";
 import { explain, region } from "./rules";
+import { ENVIRONMENT_NAMES } from "./schema";
 
 export const BACKEND_FILE = "backend.tf.json";
 
@@ -39,12 +40,14 @@ const S3BackendSchema = z
     /** S3 native locking (Terraform >= 1.10): a `.tflock` object beside the state. */
     use_lockfile: z.boolean().optional(),
     /**
-     * A role in the bucket's account that every stack's backend assumes to read and write state,
-     * so stacks whose provider runs in another account (prod) still reach the shared bucket.
-     * The state stack creates it.
+     * The state roles' name and account. The state stack creates, in the bucket's account, one role
+     * per stack, `<name>-<stack>`, that may read, write and lock only that stack's state (every
+     * stack's backend assumes its own), and `<name>-<stack>-plan`, that may only read it and take
+     * its lock (CI plans assume it). Stacks whose provider runs in another account (prod) reach the
+     * shared bucket through them. This ARN itself is never assumed.
      */
-    assume_role: z
-      .strictObject({
+    assume_role: z.strictObject(
+      {
         role_arn: z
           .string()
           .regex(
@@ -55,8 +58,15 @@ const S3BackendSchema = z
               'use e.g. "arn:aws:iam::111111111111:role/orbit-terraform-state"',
             ),
           ),
-      })
-      .optional(),
+      },
+      {
+        error: explain(
+          "is missing",
+          '{ "role_arn": "arn:aws:iam::<bucket account>:role/<name>" }',
+          "add it: every stack's backend assumes its own state role, <name>-<stack>, which the state stack creates",
+        ),
+      },
+    ),
     encrypt: z.literal(
       true,
       explain(
@@ -95,8 +105,11 @@ export interface BackendConfig {
   readonly dynamodbTable?: string;
   /** True when state is locked with S3 native lock files. */
   readonly useLockfile: boolean;
-  /** The role backends assume for state access, when state lives in another account. */
-  readonly stateRole?: { readonly arn: string; readonly accountId: string; readonly name: string };
+  /**
+   * The base of the state roles' names and their account (`assume_role.role_arn`): each stack's
+   * backend assumes `<name>-<stack>` (see `stateRoleArn` in names.ts).
+   */
+  readonly stateRole: { readonly arn: string; readonly accountId: string; readonly name: string };
 }
 
 /** Validates the parsed contents of `backend.tf.json`. */
@@ -118,7 +131,7 @@ export function parseBackend(json: unknown): BackendConfig {
     region: s3.region,
     dynamodbTable: s3.dynamodb_table,
     useLockfile: s3.use_lockfile ?? false,
-    stateRole: s3.assume_role && {
+    stateRole: {
       arn: s3.assume_role.role_arn,
       accountId: s3.assume_role.role_arn.split(":")[4]!,
       name: s3.assume_role.role_arn.split("/").at(-1)!,
@@ -156,14 +169,32 @@ export function assertBackendFitsProject(
   backend: BackendConfig,
   project: { sharedAccountIds: readonly string[] },
 ): void {
-  if (backend.stateRole && !project.sharedAccountIds.includes(backend.stateRole.accountId)) {
-    throw new ConfigError([
-      `${BACKEND_FILE}.terraform.backend.s3.assume_role.role_arn: ${JSON.stringify(backend.stateRole.arn)} ` +
+  const field = `${BACKEND_FILE}.terraform.backend.s3.assume_role.role_arn`;
+  const value = JSON.stringify(backend.stateRole.arn);
+  const problems: string[] = [];
+  if (!project.sharedAccountIds.includes(backend.stateRole.accountId)) {
+    problems.push(
+      `${field}: ${value} ` +
         explain(
-          "is in an account the state stack cannot create it in",
+          "is in an account the state stack cannot create roles in",
           `a role in project.sharedAccountIds (${project.sharedAccountIds.join(", ")})`,
           "use the shared account's id in the ARN",
         ),
-    ]);
+    );
   }
+  // IAM caps role names at 64 characters; the longest state role name adds `-<stack>-plan`.
+  const longestSuffix = Math.max(
+    ...["shared", ...ENVIRONMENT_NAMES].map((s) => `-${s}-plan`.length),
+  );
+  if (backend.stateRole.name.length + longestSuffix > 64) {
+    problems.push(
+      `${field}: ${value} ` +
+        explain(
+          `has a role name too long for the per-stack roles derived from it (<name>-<stack>-plan)`,
+          `a role name of at most ${64 - longestSuffix} characters`,
+          'shorten it, e.g. "<project>-terraform-state"',
+        ),
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -9,6 +9,8 @@ import type { EnvironmentInput } from "./schema";
 export const prod: EnvironmentInput = {
   region: "eu-west-1",
   allowedAccountIds: ["222222222222"],
+  // The GitHub environment whose required reviewers approve every prod deploy.
+  githubEnvironment: "production",
   tags: { DataClassification: "confidential" },
   network: {
     cidr: "10.20.0.0/16",

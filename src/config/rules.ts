@@ -42,8 +42,16 @@ export const accountIds = z
     1,
     explain(
       "is empty",
-      "one or more 12-digit account ids",
-      "list the account(s) this stack may be planned against, so a plan with the wrong credentials fails",
+      "exactly one 12-digit account id",
+      "name the account this stack may be planned against, so a plan with the wrong credentials fails",
+    ),
+  )
+  .max(
+    1,
+    explain(
+      "lists more than one account",
+      "exactly one 12-digit account id",
+      "name the one account the stack deploys into: its CI roles, state role and permissions boundary live there",
     ),
   );
 

@@ -683,6 +683,71 @@ export const GuardrailsSchema = z.strictObject({
   ).default(900),
 });
 
+const roleName = z
+  .string()
+  .regex(
+    /^[\w+=,.@-]{1,64}$/,
+    explain(
+      "is not an IAM role name",
+      "1 to 64 characters of letters, digits and + = , . @ _ -",
+      'use the role\'s name, not its ARN, e.g. "OrganizationAccountAccessRole"',
+    ),
+  );
+
+/**
+ * An exact name: a wildcard gets its own error (what it would open up), anything else that does not
+ * match `pattern` gets `invalid`.
+ */
+const exactName = (what: string, pattern: RegExp, invalid: string) =>
+  z.string().superRefine((value, ctx) => {
+    if (/[*?[\]]/.test(value)) {
+      ctx.addIssue({
+        code: "custom",
+        message: explain(
+          `is not an exact ${what}`,
+          `the ${what} itself: no *, ? or other wildcard`,
+          "name it exactly; a wildcard would let workflows of other repositories or branches assume the CI roles",
+        ),
+      });
+    } else if (!pattern.test(value)) {
+      ctx.addIssue({ code: "custom", message: invalid });
+    }
+  });
+
+export const GitHubSchema = z.strictObject({
+  owner: exactName(
+    "GitHub owner",
+    /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/,
+    explain(
+      "is not a GitHub user or organization name",
+      "1 to 39 letters, digits and single hyphens, not starting or ending with -",
+      'use the owner part of github.com/<owner>/<repository>, e.g. "example-org"',
+    ),
+  ),
+  repository: exactName(
+    "GitHub repository",
+    /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/,
+    explain(
+      "is not a GitHub repository name",
+      "1 to 100 letters, digits, ., _ and -",
+      'use the repository part of github.com/<owner>/<repository>, e.g. "orbit"',
+    ),
+  ),
+  /**
+   * The branch whose pushes build, publish and deploy.
+   * @default "main"
+   */
+  releaseBranch: exactName(
+    "branch name",
+    /^(?!\/|.*\/$|.*\.\.|.*\/\/)[A-Za-z0-9._/-]{1,100}$/,
+    explain(
+      "is not a usable branch name",
+      "letters, digits, ., _, - and /, not starting or ending with /",
+      'use "main"',
+    ),
+  ).default("main"),
+});
+
 export const EnvironmentSchema = z
   .strictObject({
     /** The AWS region of every resource of the environment. */
@@ -692,6 +757,21 @@ export const EnvironmentSchema = z
      * run with the wrong credentials fails before it reads anything.
      */
     allowedAccountIds: accountIds,
+    /**
+     * The GitHub environment whose jobs may deploy this environment: its deploy role trusts only
+     * `repo:<owner>/<repository>:environment:<githubEnvironment>`. Give it required reviewers in
+     * GitHub to make the deploy wait for a manual approval.
+     * @default - the environment's name
+     */
+    githubEnvironment: exactName(
+      "GitHub environment name",
+      /^[A-Za-z0-9._-]{1,255}$/,
+      explain(
+        "is not a usable GitHub environment name",
+        "1 to 255 letters, digits, ., _ and -",
+        'use the name of the environment in the repository\'s settings, e.g. "production"',
+      ),
+    ).optional(),
     /**
      * Extra tags for every resource; `Project`, `Environment` and `ManagedBy` are always set.
      * @default {}
@@ -892,9 +972,18 @@ export const ProjectSchema = z.strictObject({
     ),
   /** Region of the `shared` stack (ECR, CI roles); the environments must use it too. */
   region,
-  /** The account(s) of the `state` and `shared` stacks. */
+  /** The account of the `state` and `shared` stacks (and of the image repository). */
   sharedAccountIds: accountIds,
   tags,
+  /** The repository whose GitHub Actions workflows may assume the CI roles. */
+  github: GitHubSchema,
+  /**
+   * A role in every environment account other than the shared one that the `shared` stack assumes
+   * to create the CI identity there (the OIDC provider, plan and deploy roles, the boundary).
+   * AWS Organizations creates `OrganizationAccountAccessRole` in every account it creates.
+   * @default "OrganizationAccountAccessRole"
+   */
+  accountAccessRoleName: roleName.default("OrganizationAccountAccessRole"),
 });
 
 export type EnvironmentInput = z.input<typeof EnvironmentSchema>;

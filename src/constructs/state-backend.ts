@@ -9,7 +9,22 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncryptionConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA as S3BucketVersioning } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
-import { policyDocument } from "../lib/iam";
+import { policyDocument, type PolicyStatement } from "../lib/iam";
+
+export interface StateAccessRole {
+  /** Construct id, unique within the backend; the Terraform address follows from it. */
+  readonly id: string;
+  readonly name: string;
+  /** The account whose principals may assume it (their own IAM policies decide which ones). */
+  readonly trustedAccountId: string;
+  /** The one state object it gives access to, e.g. `orbit/staging.tfstate`. */
+  readonly stateKey: string;
+  /**
+   * `write`: read and write the state and take its lock (applies). `plan`: read the state and
+   * take its lock, never write it (plans).
+   */
+  readonly access: "write" | "plan";
+}
 
 export interface StateBackendProps {
   /** The bucket named in `backend.tf.json`. */
@@ -25,18 +40,15 @@ export interface StateBackendProps {
    * @default 90
    */
   readonly noncurrentVersionRetentionDays?: number;
+  /** The backends lock with S3 lock files (`use_lockfile`), beside or instead of the table. */
+  readonly useLockfile?: boolean;
   /**
-   * A role every stack's backend assumes for its state, so that stacks whose provider runs in
-   * another account (prod) reach this bucket and table with one set of credentials.
-   * @default - no role: callers need direct access to the bucket and table
+   * Roles that each give access to one stack's state: every stack's backend assumes its own, so
+   * stacks whose provider runs in another account (prod) reach this bucket and table, and no
+   * stack's credentials can touch another stack's state.
+   * @default - none: callers need direct access to the bucket and table
    */
-  readonly accessRole?: {
-    readonly name: string;
-    /** Accounts whose principals may assume it (their own IAM policies decide which ones). */
-    readonly trustedAccountIds: readonly string[];
-    /** State objects live under `<keyPrefix>/`; the role may touch nothing else. */
-    readonly keyPrefix: string;
-  };
+  readonly accessRoles?: readonly StateAccessRole[];
 }
 
 /**
@@ -53,60 +65,91 @@ export interface StateBackendProps {
 export class StateBackend extends Construct {
   public readonly bucket: S3Bucket;
   public readonly lockTable?: DynamodbTable;
-  public readonly accessRole?: IamRole;
+  public readonly accessRoles: IamRole[];
 
   constructor(scope: Construct, id: string, props: StateBackendProps) {
     super(scope, id);
     this.bucket = this.createBucket(props);
     if (props.lockTableName) this.lockTable = this.createLockTable(props.lockTableName);
-    if (props.accessRole) this.accessRole = this.createAccessRole(props.accessRole);
+    this.accessRoles = (props.accessRoles ?? []).map((role) => this.createAccessRole(role, props));
   }
 
-  private createAccessRole(access: NonNullable<StateBackendProps["accessRole"]>): IamRole {
-    const role = new IamRole(this, "access-role", {
+  /**
+   * One stack's state role. Terraform's S3 backend lists the bucket (to find workspaces), reads
+   * and writes the state object, and with DynamoDB locking puts and deletes the lock item
+   * `<bucket>/<key>` and reads and writes the digest item `<bucket>/<key>-md5`; with S3 native
+   * locking it puts and deletes `<key>.tflock`. `dynamodb:LeadingKeys` confines the role to its
+   * own items of the shared lock table.
+   */
+  private createAccessRole(access: StateAccessRole, props: StateBackendProps): IamRole {
+    const write = access.access === "write";
+    const role = new IamRole(this, access.id, {
       name: access.name,
-      description: "Terraform backends assume it to read, write and lock state",
+      description: write
+        ? `Reads, writes and locks the Terraform state ${access.stateKey}`
+        : `Reads and locks (never writes) the Terraform state ${access.stateKey}`,
       maxSessionDuration: 3600,
       assumeRolePolicy: policyDocument({
         Effect: "Allow",
-        Principal: {
-          AWS: access.trustedAccountIds.map((account) => `arn:aws:iam::${account}:root`),
-        },
+        Principal: { AWS: `arn:aws:iam::${access.trustedAccountId}:root` },
         Action: "sts:AssumeRole",
       }),
     });
-    const statements = [
+    const object = `${this.bucket.arn}/${access.stateKey}`;
+    const lockFile = `${object}.tflock`;
+    const lockItem = `${props.bucketName}/${access.stateKey}`;
+    const digestItem = `${lockItem}-md5`;
+    const statements: PolicyStatement[] = [
       {
-        Sid: "ListStateBucket",
-        Effect: "Allow" as const,
+        Sid: "FindState",
+        Effect: "Allow",
         Action: "s3:ListBucket",
         Resource: this.bucket.arn,
-        Condition: { StringLike: { "s3:prefix": [`${access.keyPrefix}/*`] } },
+        // The key itself, and the workspace prefix the backend lists at init.
+        Condition: { StringLike: { "s3:prefix": [access.stateKey, "env:/*"] } },
       },
       {
-        Sid: "ReadWriteStateObjects",
-        Effect: "Allow" as const,
-        // State files and the .tflock objects of S3 native locking, under the project's prefix.
-        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        Resource: `${this.bucket.arn}/${access.keyPrefix}/*`,
+        Sid: write ? "ReadWriteState" : "ReadState",
+        Effect: "Allow",
+        Action: write ? ["s3:GetObject", "s3:PutObject"] : "s3:GetObject",
+        Resource: object,
       },
-      ...(this.lockTable
-        ? [
-            {
-              Sid: "TakeStateLocks",
-              Effect: "Allow" as const,
-              Action: [
-                "dynamodb:DescribeTable",
-                "dynamodb:GetItem",
-                "dynamodb:PutItem",
-                "dynamodb:DeleteItem",
-              ],
-              Resource: this.lockTable.arn,
-            },
-          ]
-        : []),
     ];
-    new IamRolePolicy(this, "access-policy", {
+    if (props.useLockfile) {
+      statements.push({
+        Sid: "TakeLockFile",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        Resource: lockFile,
+      });
+    }
+    if (this.lockTable) {
+      statements.push(
+        {
+          Sid: "FindLockTable",
+          Effect: "Allow",
+          Action: "dynamodb:DescribeTable",
+          Resource: this.lockTable.arn,
+        },
+        {
+          Sid: "TakeLock",
+          Effect: "Allow",
+          Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+          Resource: this.lockTable.arn,
+          Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [lockItem] } },
+        },
+        {
+          Sid: write ? "ReadWriteDigest" : "ReadDigest",
+          Effect: "Allow",
+          Action: write
+            ? ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
+            : "dynamodb:GetItem",
+          Resource: this.lockTable.arn,
+          Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [digestItem] } },
+        },
+      );
+    }
+    new IamRolePolicy(this, `${access.id}-policy`, {
       role: role.id,
       name: "terraform-state",
       policy: policyDocument(...statements),

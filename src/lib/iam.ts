@@ -4,14 +4,18 @@
  * it grants on, and the tests can read the documents back from the synthesized JSON.
  */
 
-export interface PolicyStatement {
+interface StatementBase {
   readonly Sid?: string;
   readonly Effect: "Allow" | "Deny";
-  readonly Action: string | readonly string[];
   readonly Resource?: string | readonly string[];
   readonly Principal?: Record<string, string | readonly string[]>;
   readonly Condition?: Record<string, Record<string, string | readonly string[] | boolean>>;
 }
+
+/** A statement names its actions (`Action`) or every action but some (`NotAction`). */
+export type PolicyStatement =
+  | (StatementBase & { readonly Action: string | readonly string[]; readonly NotAction?: never })
+  | (StatementBase & { readonly NotAction: string | readonly string[]; readonly Action?: never });
 
 export function policyDocument(...statements: PolicyStatement[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });

@@ -1,9 +1,10 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import type { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
-import { TerraformOutput, TerraformVariable } from "cdktf";
+import { Aspects, TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import type { BackendConfig } from "../config/backend";
+import { arn, ciNames, imageRepository } from "../config/names";
 import type { EnvironmentConfig } from "../config/schema";
+import { PermissionsBoundary } from "../constructs/permissions-boundary";
 import { DataKey } from "../constructs/data-key";
 import { Database, DATABASE_PORT } from "../constructs/database";
 import { FargateService } from "../constructs/fargate-service";
@@ -19,11 +20,6 @@ import { PlatformStack } from "./platform-stack";
 /** Git SHAs (7 to 40 hex digits) or release versions such as v1.4.2; never a moving tag. */
 export const IMAGE_TAG_PATTERN = "^([0-9a-f]{7,40}|v[0-9]+\\.[0-9]+\\.[0-9]+)$";
 
-export interface SharedResources {
-  /** The image repository of the `shared` stack; read by cross-stack reference. */
-  readonly repository: EcrRepository;
-}
-
 /** One whole environment (`staging` or `prod`) in its own state. */
 export class EnvironmentStack extends PlatformStack {
   public readonly imageTag: TerraformVariable;
@@ -36,12 +32,7 @@ export class EnvironmentStack extends PlatformStack {
   public readonly messaging: Messaging;
   public readonly monitoring: Monitoring;
 
-  constructor(
-    scope: Construct,
-    env: EnvironmentConfig,
-    backend: BackendConfig,
-    shared: SharedResources,
-  ) {
+  constructor(scope: Construct, env: EnvironmentConfig, backend: BackendConfig) {
     super(scope, env.name, {
       project: env.project.name,
       region: env.region,
@@ -53,9 +44,17 @@ export class EnvironmentStack extends PlatformStack {
         Environment: env.name,
         ManagedBy: "cdktf",
       },
-      backend: { kind: "s3", config: backend },
+      backend: { kind: "s3", config: backend, stack: env.name },
     });
     const namePrefix = `${env.project.name}-${env.name}`;
+    const repository = imageRepository(env.project);
+    // Every role this stack creates carries the CI permissions boundary, which the deploy role
+    // may not create roles without (docs/ci-cd.md): apply the shared stack first.
+    Aspects.of(this).add(
+      new PermissionsBoundary(
+        arn.policy(env.allowedAccountIds[0]!, ciNames(env.project).boundaryPolicy),
+      ),
+    );
     const { service: svc } = env;
     const accountId = new DataAwsCallerIdentity(this, "account").accountId;
 
@@ -134,8 +133,10 @@ export class EnvironmentStack extends PlatformStack {
       region: env.region,
       vpcId: this.network.vpc.id,
       subnetIds: this.network.subnetIds("private"),
-      repositoryUrl: shared.repository.repositoryUrl,
-      repositoryArn: shared.repository.arn,
+      // Addressed from configuration, not read from the shared stack's state: a deploy role may
+      // read its own stack's state and no other (docs/ci-cd.md).
+      repositoryUrl: repository.url,
+      repositoryArn: repository.arn,
       imageTag: this.imageTag.stringValue,
       containerPort: svc.containerPort,
       cpu: svc.cpu,
@@ -207,7 +208,7 @@ export class EnvironmentStack extends PlatformStack {
       description: "Service tasks to PostgreSQL",
     });
 
-    this.outputs(shared);
+    this.outputs(repository.url);
   }
 
   /** Exactly what the service uses, on exactly these resources. */
@@ -265,18 +266,20 @@ export class EnvironmentStack extends PlatformStack {
     });
   }
 
-  private outputs(shared: SharedResources): void {
+  private outputs(repositoryUrl: string): void {
     const output = (id: string, value: string, description: string) =>
       new TerraformOutput(this, id, { value, description });
     output("service_url", this.loadBalancer.url, "Where the service answers");
+    // Named like the variable (construct ids can't be): PR plans read it to plan with what runs.
+    output(
+      "image-tag-output",
+      this.imageTag.stringValue,
+      "The image tag deployed",
+    ).overrideLogicalId("image_tag");
     output("alb_dns_name", this.loadBalancer.alb.dnsName, "The load balancer's DNS name");
     output("cluster_name", this.service.cluster.name, "The ECS cluster");
     output("service_name", this.service.service.name, "The ECS service");
-    output(
-      "ecr_repository_url",
-      shared.repository.repositoryUrl,
-      "The image repository (shared stack)",
-    );
+    output("ecr_repository_url", repositoryUrl, "The image repository (shared stack)");
     output("vpc_id", this.network.vpc.id, "The environment's VPC");
     new TerraformOutput(this, "private_subnet_ids", {
       value: this.network.subnetIds("private"),

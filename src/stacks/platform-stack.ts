@@ -9,6 +9,7 @@ import {
 } from "cdktf";
 import type { Construct, Node } from "constructs";
 import type { BackendConfig } from "../config/backend";
+import { stateKey, stateRoleArn, type RemoteStateStack } from "../config/names";
 import type { ProjectConfig } from "../config/schema";
 
 export interface PlatformStackProps {
@@ -23,7 +24,8 @@ export interface PlatformStackProps {
    * every other stack's state goes to.
    */
   readonly backend:
-    { readonly kind: "local" } | { readonly kind: "s3"; readonly config: BackendConfig };
+    | { readonly kind: "local" }
+    | { readonly kind: "s3"; readonly config: BackendConfig; readonly stack: RemoteStateStack };
 }
 
 /**
@@ -52,14 +54,15 @@ export class PlatformStack extends TerraformStack {
       defaultTags: [{ tags: { ...props.tags } }],
     });
     if (props.backend.kind === "s3") {
-      const { config } = props.backend;
+      const { config, stack } = props.backend;
       const backend = new S3Backend(this, {
         bucket: config.bucket,
-        key: stateKey(props.project, id),
+        key: stateKey(props.project, stack),
         region: config.region,
         encrypt: true,
         ...(config.dynamodbTable ? { dynamodbTable: config.dynamodbTable } : {}),
-        ...(config.stateRole ? { assumeRole: { roleArn: config.stateRole.arn } } : {}),
+        // The stack's own state role: it may touch this state object and its lock, nothing else.
+        assumeRole: { roleArn: stateRoleArn(config, stack, "write") },
       });
       // cdktf 0.21's S3Backend predates S3 native locking (Terraform >= 1.10).
       if (config.useLockfile) backend.addOverride("use_lockfile", true);
@@ -110,9 +113,4 @@ export function projectStackProps(
     tags: { ...project.tags, Project: project.name, Environment: "shared", ManagedBy: "cdktf" },
     backend,
   };
-}
-
-/** Each stack's state object in the shared bucket. */
-export function stateKey(project: string, stack: string): string {
-  return `${project}/${stack}.tfstate`;
 }

@@ -1,14 +1,26 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { BackendConfig } from "../config/backend";
-import { environmentAccounts, type PlatformConfig } from "../config/schema";
+import {
+  REMOTE_STATE_STACKS,
+  stackAccount,
+  stateKey,
+  stateRoleArn,
+  stateRoleName,
+  type StateAccess,
+} from "../config/names";
+import type { PlatformConfig } from "../config/schema";
 import { StateBackend } from "../constructs/state-backend";
 import { PlatformStack, projectStackProps } from "./platform-stack";
 
 /**
  * The bootstrap stack: creates exactly the bucket and lock table that `backend.tf.json` names,
- * in the bucket's region. Its own state is local (`terraform.state.tfstate` in its directory):
- * apply it once, then keep that file safe or migrate it into the bucket (see docs/state.md).
+ * in the bucket's region, and one pair of state roles per remote-state stack: `<name>-<stack>`
+ * (read, write, lock: the stack's backend assumes it) and `<name>-<stack>-plan` (read and lock:
+ * CI plans assume it). Each role trusts the account the stack runs in.
+ *
+ * Its own state is local (`terraform.state.tfstate` in its directory): apply it once, then keep
+ * that file safe or migrate it into the bucket (see docs/state.md).
  */
 export class StateStack extends PlatformStack {
   public readonly backend: StateBackend;
@@ -16,23 +28,30 @@ export class StateStack extends PlatformStack {
   constructor(scope: Construct, id: string, config: PlatformConfig, backend: BackendConfig) {
     const { project } = config;
     super(scope, id, projectStackProps(project, backend.region, { kind: "local" }));
+    const accesses: StateAccess[] = ["write", "plan"];
     this.backend = new StateBackend(this, "state", {
       bucketName: backend.bucket,
       lockTableName: backend.dynamodbTable,
-      accessRole: backend.stateRole && {
-        name: backend.stateRole.name,
-        trustedAccountIds: [
-          ...new Set([...project.sharedAccountIds, ...environmentAccounts(config)]),
-        ],
-        keyPrefix: project.name,
-      },
+      useLockfile: backend.useLockfile,
+      accessRoles: REMOTE_STATE_STACKS.flatMap((stack) =>
+        accesses.map((access) => ({
+          id: access === "write" ? `role-${stack}` : `plan-role-${stack}`,
+          name: stateRoleName(backend, stack, access),
+          trustedAccountId: stackAccount(config, stack),
+          stateKey: stateKey(project.name, stack),
+          access,
+        })),
+      ),
     });
     new TerraformOutput(this, "state_bucket", { value: this.backend.bucket.bucket });
     if (this.backend.lockTable) {
       new TerraformOutput(this, "lock_table", { value: this.backend.lockTable.name });
     }
-    if (this.backend.accessRole) {
-      new TerraformOutput(this, "state_role_arn", { value: this.backend.accessRole.arn });
-    }
+    new TerraformOutput(this, "state_role_arns", {
+      value: Object.fromEntries(
+        REMOTE_STATE_STACKS.map((stack) => [stack, stateRoleArn(backend, stack, "write")]),
+      ),
+      description: "The role each stack's backend assumes",
+    });
   }
 }

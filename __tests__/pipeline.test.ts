@@ -1,0 +1,115 @@
+import { App } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { buildPlatform } from "../src/app";
+import { parseConfig } from "../src/config/load";
+import { pipelineFiles, type PipelineManifest } from "../src/pipeline";
+import type { PlatformStack } from "../src/stacks/platform-stack";
+import { committedBackend, resourcesOf, synth, type StackJson } from "./helpers";
+
+/**
+ * The pipeline manifest is what the workflows trust: every role, state role and variable it names
+ * must be one the stacks create, in the account it says.
+ */
+const config = parseConfig();
+const files = Object.fromEntries(
+  pipelineFiles(config, committedBackend).map((f) => [f.path, f.content]),
+);
+const manifest = JSON.parse(files["pipeline.json"]!) as PipelineManifest;
+
+const app = new App({ outdir: "unused" });
+buildPlatform(app, config, committedBackend);
+const stacks = Object.fromEntries(
+  app.node.children.map((s) => [s.node.id, synth(s as PlatformStack)]),
+) as Record<string, StackJson>;
+
+/** `arn:aws:iam::<account>:role/<name>` of every role a stack creates, by its provider's account. */
+function roleArns(json: StackJson): string[] {
+  return Object.values(resourcesOf(json, "aws_iam_role")).map((role) => {
+    const alias =
+      role.provider === undefined || role.provider === "aws"
+        ? undefined
+        : String(role.provider).slice(4);
+    const account = (
+      json.provider.aws.find((p) => p.alias === alias)!.allowed_account_ids as string[]
+    )[0];
+    return `arn:aws:iam::${account}:role/${role.name as string}`;
+  });
+}
+
+const ciRoles = roleArns(stacks.shared!);
+const stateRoles = roleArns(stacks.state!);
+
+describe("pipeline manifest (cdktf.out/pipeline.json)", () => {
+  it("names, for every stack, the account and region its provider is pinned to", () => {
+    for (const [name, entry] of Object.entries(manifest.stacks)) {
+      expect(entry.directory).toBe(`stacks/${name}`);
+      const provider = stacks[name]!.provider.aws[0]!;
+      expect(provider.allowed_account_ids).toEqual([entry.account]);
+      expect(provider.region).toBe(entry.region);
+    }
+  });
+
+  it("names only CI roles the shared stack creates, in the stack's own account", () => {
+    const named = [
+      manifest.image.publishRoleArn,
+      ...Object.values(manifest.stacks).flatMap((s) => [s.plan?.roleArn, s.deploy?.roleArn]),
+    ].filter((arn): arn is string => arn !== undefined);
+    expect(named.length).toBe(6);
+    for (const arn of named) expect(ciRoles).toContain(arn);
+    for (const entry of Object.values(manifest.stacks)) {
+      for (const arn of [entry.plan?.roleArn, entry.deploy?.roleArn]) {
+        if (arn) expect(arn.split(":")[4]).toBe(entry.account);
+      }
+    }
+  });
+
+  it("deploys each environment from the GitHub environment its deploy role trusts", () => {
+    const trusts = Object.values(resourcesOf(stacks.shared!, "aws_iam_role")).map((r) =>
+      JSON.stringify(JSON.parse(r.assume_role_policy as string)),
+    );
+    expect(manifest.stacks.prod.deploy?.githubEnvironment).toBe("production");
+    expect(manifest.stacks.staging.deploy?.githubEnvironment).toBe("staging");
+    for (const env of manifest.environments) {
+      const sub = `repo:${manifest.github.repository}:environment:${manifest.stacks[env].deploy!.githubEnvironment}`;
+      expect(trusts.some((t) => t.includes(`"${sub}"`))).toBe(true);
+    }
+    expect(manifest.environments).toEqual(["staging", "prod"]);
+  });
+
+  it("plans every remote-state stack through a read-and-lock state role the state stack creates; never the local state stack", () => {
+    expect(manifest.stacks.state.plan).toBeNull();
+    for (const name of ["shared", "staging", "prod"] as const) {
+      const plan = manifest.stacks[name].plan!;
+      const backend = files[plan.backendConfigFile]!;
+      const arn = /role_arn = "([^"]+)"/.exec(backend)![1]!;
+      expect(arn).toBe(`arn:aws:iam::111111111111:role/orbit-terraform-state-${name}-plan`);
+      expect(stateRoles).toContain(arn);
+    }
+  });
+
+  it("lets a plan of the shared stack reach other accounts through their plan roles, by variables the stack declares", () => {
+    const vars = JSON.parse(files[manifest.stacks.shared.plan!.varFile]!) as Record<string, string>;
+    expect(vars).toEqual({
+      account_role_arn_222222222222: "arn:aws:iam::222222222222:role/orbit-github-plan",
+    });
+    const declared = (stacks.shared as unknown as { variable: Record<string, unknown> }).variable;
+    for (const [name, arn] of Object.entries(vars)) {
+      expect(declared).toHaveProperty(name);
+      expect(ciRoles).toContain(arn);
+    }
+    expect(JSON.parse(files[manifest.stacks.staging.plan!.varFile]!)).toEqual({});
+  });
+
+  it("addresses the image repository the shared stack creates, which the environments run", () => {
+    const [repository] = Object.values(resourcesOf(stacks.shared!, "aws_ecr_repository"));
+    expect(repository!.name).toBe(manifest.image.repositoryName);
+    expect(manifest.image.repositoryUrl).toBe(
+      `${manifest.stacks.shared.account}.dkr.ecr.${manifest.stacks.shared.region}.amazonaws.com/orbit/app`,
+    );
+    for (const env of manifest.environments) {
+      const [task] = Object.values(resourcesOf(stacks[env]!, "aws_ecs_task_definition"));
+      const image = JSON.parse(task!.container_definitions as string)[0].image as string;
+      expect(image).toBe(`${manifest.image.repositoryUrl}:\${var.image_tag}`);
+    }
+  });
+});

@@ -1,0 +1,360 @@
+import { Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load";
+import { EnvironmentStack } from "../../src/stacks/environment-stack";
+import { SharedStack } from "../../src/stacks/shared-stack";
+import { committedBackend, resourcesOf, synth, type StackJson } from "../helpers";
+
+/**
+ * GitHub Actions' identity, read back from the synthesized shared stack. Every role is located by
+ * the account its provider acts in, so a role created in the wrong account fails these tests.
+ */
+const config = parseConfig();
+const shared = synth(new SharedStack(Testing.app(), "shared", config, committedBackend));
+
+interface Statement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Principal?: Record<string, string>;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+interface Role {
+  address: string;
+  account: string;
+  name: string;
+  trust: Statement[];
+  boundary?: string;
+  /** Inline policy statements and attached managed policy ARNs. */
+  statements: Statement[];
+  managed: string[];
+}
+
+function accountOf(json: StackJson, provider: unknown): string {
+  const alias =
+    provider === "aws" || provider === undefined ? undefined : String(provider).slice(4);
+  const entry = json.provider.aws.find((p) => p.alias === alias)!;
+  return (entry.allowed_account_ids as string[])[0]!;
+}
+
+function rolesOf(json: StackJson): Role[] {
+  return Object.entries(resourcesOf(json, "aws_iam_role")).map(([address, role]) => {
+    const ref = `\${aws_iam_role.${address}.`;
+    return {
+      address,
+      account: accountOf(json, role.provider),
+      name: role.name as string,
+      trust: JSON.parse(role.assume_role_policy as string).Statement,
+      boundary: role.permissions_boundary as string | undefined,
+      statements: Object.values(resourcesOf(json, "aws_iam_role_policy"))
+        .filter((p) => String(p.role).startsWith(ref))
+        .flatMap((p) => JSON.parse(p.policy as string).Statement as Statement[]),
+      managed: Object.values(resourcesOf(json, "aws_iam_role_policy_attachment"))
+        .filter((p) => String(p.role).startsWith(ref))
+        .map((p) => p.policy_arn as string),
+    };
+  });
+}
+
+const roles = rolesOf(shared);
+const role = (account: string, name: string): Role => {
+  const found = roles.filter((r) => r.account === account && r.name === name);
+  if (found.length !== 1) throw new Error(`expected one role ${name} in ${account}`);
+  return found[0]!;
+};
+const actions = (s: Statement) => [s.Action ?? []].flat();
+const resources = (s: Statement) => [s.Resource ?? []].flat();
+
+const REPO = "repo:example-org/orbit";
+const OIDC = "token.actions.githubusercontent.com";
+
+describe("GitHub OIDC identity (shared stack)", () => {
+  it("creates the GitHub OIDC provider, audience sts.amazonaws.com, in each account CI assumes roles in", () => {
+    const providers = Object.values(resourcesOf(shared, "aws_iam_openid_connect_provider"));
+    expect(providers.map((p) => accountOf(shared, p.provider)).sort()).toEqual([
+      "111111111111",
+      "222222222222",
+    ]);
+    for (const provider of providers) {
+      expect(provider).toMatchObject({
+        url: `https://${OIDC}`,
+        client_id_list: ["sts.amazonaws.com"],
+      });
+    }
+  });
+
+  it("creates each role in the account of what it acts on", () => {
+    expect(roles.map((r) => `${r.account}/${r.name}`).sort()).toEqual([
+      "111111111111/orbit-github-deploy-staging",
+      "111111111111/orbit-github-plan",
+      "111111111111/orbit-github-publish",
+      "222222222222/orbit-github-deploy-prod",
+      "222222222222/orbit-github-plan",
+    ]);
+  });
+
+  it.each([
+    ["111111111111", "orbit-github-plan", `${REPO}:pull_request`],
+    ["222222222222", "orbit-github-plan", `${REPO}:pull_request`],
+    ["111111111111", "orbit-github-publish", `${REPO}:ref:refs/heads/main`],
+    ["111111111111", "orbit-github-deploy-staging", `${REPO}:environment:staging`],
+    ["222222222222", "orbit-github-deploy-prod", `${REPO}:environment:production`],
+  ])("%s %s trusts exactly aud sts.amazonaws.com and sub %s", (account, name, sub) => {
+    const [github] = role(account, name).trust.filter(
+      (s) => s.Action === "sts:AssumeRoleWithWebIdentity",
+    );
+    expect(github).toEqual({
+      Sid: "GitHubActions",
+      Effect: "Allow",
+      Principal: {
+        Federated: expect.stringMatching(
+          /^\$\{aws_iam_openid_connect_provider\.ci_\d{12}_github\.arn\}$/,
+        ),
+      },
+      Action: "sts:AssumeRoleWithWebIdentity",
+      Condition: { StringEquals: { [`${OIDC}:aud`]: "sts.amazonaws.com", [`${OIDC}:sub`]: sub } },
+    });
+    // The federated principal is the OIDC provider of the role's own account.
+    const providerAddress = (github!.Principal!.Federated as string).split(".")[1]!;
+    const provider = resourcesOf(shared, "aws_iam_openid_connect_provider")[providerAddress]!;
+    expect(accountOf(shared, provider.provider)).toBe(account);
+  });
+
+  it("no role is assumable from another repository, branch or environment: no wildcard, no StringLike, no other principal", () => {
+    for (const r of roles) {
+      for (const statement of r.trust) {
+        expect(statement.Effect).toBe("Allow");
+        const conditions = statement.Condition ?? {};
+        expect(Object.keys(conditions).filter((op) => op !== "StringEquals")).toEqual([]);
+        if (statement.Action === "sts:AssumeRoleWithWebIdentity") {
+          const sub = conditions.StringEquals![`${OIDC}:sub`];
+          expect(typeof sub, `${r.name}: one subject`).toBe("string");
+          expect(sub).toMatch(/^repo:example-org\/orbit:/);
+          expect(sub).not.toMatch(/[*?]/);
+        } else {
+          // The only other trust: prod's plan role lets the shared account's plan role chain in,
+          // so a plan of the shared stack can read prod's account.
+          expect(`${r.account}/${r.name}`).toBe("222222222222/orbit-github-plan");
+          expect(statement).toEqual({
+            Sid: "SharedStackPlans",
+            Effect: "Allow",
+            Principal: { AWS: "${aws_iam_role.ci_111111111111_plan_role.arn}" },
+            Action: "sts:AssumeRole",
+          });
+        }
+      }
+    }
+  });
+
+  it("limits every CI session to one hour", () => {
+    for (const r of Object.values(resourcesOf(shared, "aws_iam_role"))) {
+      expect(r.max_session_duration).toBe(3600);
+    }
+  });
+
+  it("the publish role can do nothing but push to the one repository (and log in to its registry)", () => {
+    const publish = role("111111111111", "orbit-github-publish");
+    expect(publish.managed).toEqual([]);
+    const repository = "arn:aws:ecr:eu-west-1:111111111111:repository/orbit/app";
+    for (const statement of publish.statements) {
+      expect(statement.Effect).toBe("Allow");
+      expect(actions(statement).every((a) => a.startsWith("ecr:") && !a.includes("*"))).toBe(true);
+      if (resources(statement).includes("*")) {
+        // No resource-level permissions for it: the token is per registry.
+        expect(statement.Action).toBe("ecr:GetAuthorizationToken");
+      } else {
+        expect(resources(statement)).toEqual([repository]);
+      }
+    }
+    expect(publish.statements.flatMap(actions).sort()).toEqual([
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:CompleteLayerUpload",
+      "ecr:DescribeImages",
+      "ecr:GetAuthorizationToken",
+      "ecr:InitiateLayerUpload",
+      "ecr:PutImage",
+      "ecr:UploadLayerPart",
+    ]);
+    // And that repository is the one the shared stack creates.
+    const ecr = Object.values(resourcesOf(shared, "aws_ecr_repository"));
+    expect(ecr.map((r) => r.name)).toEqual(["orbit/app"]);
+  });
+
+  it("attaches the boundary to the deploy roles, and the boundary is the policy of their own account", () => {
+    for (const [account, env] of [
+      ["111111111111", "staging"],
+      ["222222222222", "prod"],
+    ] as const) {
+      const deploy = role(account, `orbit-github-deploy-${env}`);
+      expect(deploy.boundary).toBe(`\${aws_iam_policy.ci_${account}_boundary.arn}`);
+      const boundary = resourcesOf(shared, "aws_iam_policy")[`ci_${account}_boundary`]!;
+      expect(boundary.name).toBe("orbit-ci-boundary");
+      expect(accountOf(shared, boundary.provider)).toBe(account);
+    }
+  });
+
+  it("the boundary forbids roles without it, removing or editing it, touching CI identity or state roles, and long-lived credentials", () => {
+    const boundary = resourcesOf(shared, "aws_iam_policy").ci_111111111111_boundary!;
+    const arn = "arn:aws:iam::111111111111:policy/orbit-ci-boundary";
+    const denies = Object.fromEntries(
+      (JSON.parse(boundary.policy as string).Statement as Statement[])
+        .filter((s) => s.Effect === "Deny")
+        .map((s) => [s.Sid, s]),
+    );
+    expect(denies.NoRoleWithoutThisBoundary).toMatchObject({
+      Action: expect.arrayContaining([
+        "iam:CreateRole",
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+      ]),
+      Resource: "*",
+      Condition: { StringNotEquals: { "iam:PermissionsBoundary": arn } },
+    });
+    expect(denies.NoBoundaryRemoval).toMatchObject({ Action: "iam:DeleteRolePermissionsBoundary" });
+    expect(denies.NoBoundaryChanges).toMatchObject({
+      Action: expect.arrayContaining(["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"]),
+      Resource: arn,
+    });
+    expect(denies.NoChangesToCiIdentity).toEqual({
+      Sid: "NoChangesToCiIdentity",
+      Effect: "Deny",
+      NotAction: ["iam:Get*", "iam:List*", "sts:AssumeRole"],
+      Resource: [
+        "arn:aws:iam::111111111111:role/orbit-github-*",
+        "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com",
+        "arn:aws:iam::111111111111:role/orbit-terraform-state-*",
+      ],
+    });
+    expect(denies.NoLongLivedCredentials).toMatchObject({
+      Action: expect.arrayContaining(["iam:CreateUser", "iam:CreateAccessKey"]),
+    });
+    expect(denies.OnlyThisRegion).toMatchObject({
+      Condition: { StringNotEquals: { "aws:RequestedRegion": "eu-west-1" } },
+    });
+  });
+
+  it("a deploy role may create and change only its environment's roles, and only with the boundary", () => {
+    const deploy = role("222222222222", "orbit-github-deploy-prod");
+    const iam = deploy.statements.filter((s) => actions(s).some((a) => a.startsWith("iam:")));
+    for (const statement of iam) {
+      if (statement.Sid === "ServiceLinkedRoles") continue;
+      expect(resources(statement)).toEqual(["arn:aws:iam::222222222222:role/orbit-prod-*"]);
+    }
+    const creates = iam.filter((s) => actions(s).includes("iam:CreateRole"));
+    expect(creates).toHaveLength(1);
+    expect(creates[0]!.Condition).toEqual({
+      StringEquals: {
+        "iam:PermissionsBoundary": "arn:aws:iam::222222222222:policy/orbit-ci-boundary",
+      },
+    });
+    // Nothing lets it write policies onto roles without that condition.
+    const writes = ["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"];
+    for (const statement of iam.filter((s) => actions(s).some((a) => writes.includes(a)))) {
+      expect(statement.Condition).toEqual(creates[0]!.Condition);
+    }
+  });
+
+  it("a deploy role may reach its own state and no other, and never reads the database password", () => {
+    for (const [account, env] of [
+      ["111111111111", "staging"],
+      ["222222222222", "prod"],
+    ] as const) {
+      const deploy = role(account, `orbit-github-deploy-${env}`);
+      const assumes = deploy.statements.filter((s) => actions(s).includes("sts:AssumeRole"));
+      expect(assumes.flatMap(resources)).toEqual([
+        `arn:aws:iam::111111111111:role/orbit-terraform-state-${env}`,
+      ]);
+      expect(deploy.statements.flatMap(actions)).not.toContain("secretsmanager:GetSecretValue");
+      expect(deploy.statements.flatMap(actions).some((a) => a.startsWith("ecr:"))).toBe(false);
+    }
+  });
+
+  it("a deploy role's * resources are region-bound services; data and identity are named after its environment", () => {
+    const deploy = role("111111111111", "orbit-github-deploy-staging");
+    for (const statement of deploy.statements) {
+      if (resources(statement).includes("*")) {
+        expect(statement.Sid).toBe("PlatformServicesInRegion");
+        expect(statement.Condition).toEqual({
+          StringEquals: { "aws:RequestedRegion": "eu-west-1" },
+        });
+        expect(
+          actions(statement).filter((a) =>
+            /^(iam|s3|dynamodb|sqs|sns|secretsmanager|sts|ecr):/.test(a),
+          ),
+        ).toEqual([]);
+      }
+    }
+    const named = (service: string) =>
+      deploy.statements
+        .filter((s) => actions(s).some((a) => a.startsWith(`${service}:`)))
+        .flatMap(resources);
+    expect(named("s3")).toEqual(["arn:aws:s3:::orbit-staging-*"]);
+    expect(named("dynamodb")).toEqual([
+      "arn:aws:dynamodb:eu-west-1:111111111111:table/orbit-staging-*",
+    ]);
+    expect(named("sqs")).toContain("arn:aws:sqs:eu-west-1:111111111111:orbit-staging-*");
+  });
+
+  it("the plan role reads configuration, never data, and reads and locks state only through the plan state roles", () => {
+    const plan = role("111111111111", "orbit-github-plan");
+    expect(plan.managed).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+    const assumes = plan.statements.filter((s) => s.Effect === "Allow").flatMap(resources);
+    expect(assumes.sort()).toEqual([
+      // Its account's stacks' plan state roles...
+      "arn:aws:iam::111111111111:role/orbit-terraform-state-shared-plan",
+      "arn:aws:iam::111111111111:role/orbit-terraform-state-staging-plan",
+      // ...and prod's plan role, which the shared stack's provider for prod's account assumes.
+      "arn:aws:iam::222222222222:role/orbit-github-plan",
+    ]);
+    expect(
+      role("222222222222", "orbit-github-plan")
+        .statements.filter((s) => s.Effect === "Allow")
+        .flatMap(resources),
+    ).toEqual(["arn:aws:iam::111111111111:role/orbit-terraform-state-prod-plan"]);
+    const denied = plan.statements.filter((s) => s.Effect === "Deny").flatMap(actions);
+    expect(denied).toEqual(
+      expect.arrayContaining([
+        "s3:GetObject",
+        "dynamodb:Scan",
+        "dynamodb:GetItem",
+        "secretsmanager:GetSecretValue",
+        "sqs:ReceiveMessage",
+        "kms:Decrypt",
+      ]),
+    );
+  });
+
+  it("acts in prod's account through a role an administrator names, which CI plans replace with their plan role", () => {
+    const alias = shared.provider.aws.find((p) => p.alias === "account_222222222222");
+    expect(alias).toMatchObject({
+      allowed_account_ids: ["222222222222"],
+      assume_role: [{ role_arn: "${var.account_role_arn_222222222222}" }],
+    });
+    expect(
+      (shared as unknown as { variable: Record<string, { default: string }> }).variable
+        .account_role_arn_222222222222!.default,
+    ).toBe("arn:aws:iam::222222222222:role/OrganizationAccountAccessRole");
+  });
+});
+
+describe("roles created by the environment stacks", () => {
+  it.each(["staging", "prod"] as const)(
+    "%s: every role carries the boundary of its account, so the deploy role can create it",
+    (name) => {
+      const app = Testing.app();
+      const json = synth(new EnvironmentStack(app, config.environments[name], committedBackend));
+      const account = config.environments[name].allowedAccountIds[0];
+      const created = Object.values(resourcesOf(json, "aws_iam_role"));
+      expect(created.length).toBeGreaterThanOrEqual(4);
+      for (const r of created) {
+        expect(r.permissions_boundary).toBe(`arn:aws:iam::${account}:policy/orbit-ci-boundary`);
+        // ...and is named so the deploy role's IAM statements cover it.
+        expect(r.name).toMatch(new RegExp(`^orbit-${name}-`));
+      }
+    },
+  );
+});

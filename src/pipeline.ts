@@ -1,0 +1,156 @@
+/**
+ * The pipeline manifest: what the GitHub Actions workflows need to know about the stacks (which
+ * account and region each runs in, which role each job assumes, how a plan reaches state), written
+ * by `synthesize()` beside the stacks as `cdktf.out/pipeline.json`, with one backend override and
+ * one variables file per planned stack under `cdktf.out/pipeline/`.
+ *
+ * It comes from the same configuration as the stacks, so the workflows hold no account ids, role
+ * ARNs or regions of their own, and no AWS secret.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BackendConfig } from "./config/backend";
+import {
+  accountRoleVariable,
+  arn,
+  ciAccounts,
+  ciNames,
+  githubEnvironment,
+  imageRepository,
+  REMOTE_STATE_STACKS,
+  sharedAccount,
+  stackAccount,
+  stackRegion,
+  stateRoleArn,
+  type RemoteStateStack,
+  type StackName,
+} from "./config/names";
+import { ENVIRONMENT_NAMES, type EnvironmentName, type PlatformConfig } from "./config/schema";
+import { PROMOTED_TAG_PREFIX } from "./constructs/image-repository";
+
+export const PIPELINE_MANIFEST = "pipeline.json";
+const PIPELINE_DIR = "pipeline";
+
+export interface StackPlan {
+  /** The plan role of the stack's account (trusts pull requests). */
+  readonly roleArn: string;
+  /** `terraform init -backend-config=<this>`: the stack's read-and-lock state role. */
+  readonly backendConfigFile: string;
+  /** `terraform plan -var-file=<this>`: values only a plan needs (may be empty). */
+  readonly varFile: string;
+}
+
+export interface StackEntry {
+  readonly directory: string;
+  readonly account: string;
+  readonly region: string;
+  /** How CI plans it; `null` for the state stack, whose state is local to its operator. */
+  readonly plan: StackPlan | null;
+  /** How CI deploys it; `null` for stacks an administrator applies (state, shared). */
+  readonly deploy: { readonly roleArn: string; readonly githubEnvironment: string } | null;
+}
+
+export interface PipelineManifest {
+  readonly version: 1;
+  readonly project: string;
+  readonly github: { readonly repository: string; readonly releaseBranch: string };
+  readonly image: {
+    readonly region: string;
+    readonly registry: string;
+    readonly repositoryName: string;
+    readonly repositoryUrl: string;
+    readonly publishRoleArn: string;
+    readonly promotedTagPrefix: string;
+  };
+  /** Deploy order: staging before prod. */
+  readonly environments: readonly EnvironmentName[];
+  readonly stacks: Readonly<Record<StackName, StackEntry>>;
+}
+
+interface PipelineFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+/** The manifest and the files it points at, as paths relative to the output directory. */
+export function pipelineFiles(config: PlatformConfig, backend: BackendConfig): PipelineFile[] {
+  const { project } = config;
+  const names = ciNames(project);
+  const repository = imageRepository(project);
+  const files: PipelineFile[] = [];
+
+  const planOf = (stack: RemoteStateStack): StackPlan => {
+    const backendConfigFile = `${PIPELINE_DIR}/${stack}.plan.tfbackend`;
+    const varFile = `${PIPELINE_DIR}/${stack}.plan.tfvars.json`;
+    files.push({
+      path: backendConfigFile,
+      content:
+        `# Written by synth (src/pipeline.ts). CI plans of ${stack}: read its state and take its lock,\n` +
+        `# never write it. terraform init -backend-config=<this file>\n` +
+        `assume_role = {\n  role_arn = "${stateRoleArn(backend, stack, "plan")}"\n}\n`,
+    });
+    // The shared stack acts in every CI account; a plan reaches the others through their plan
+    // roles instead of the administrator's role.
+    const vars =
+      stack === "shared"
+        ? Object.fromEntries(
+            ciAccounts(config)
+              .filter((account) => account !== sharedAccount(project))
+              .map((account) => [accountRoleVariable(account), arn.role(account, names.planRole)]),
+          )
+        : {};
+    files.push({ path: varFile, content: `${JSON.stringify(vars, null, 2)}\n` });
+    return {
+      roleArn: arn.role(stackAccount(config, stack), names.planRole),
+      backendConfigFile,
+      varFile,
+    };
+  };
+
+  const entry = (stack: StackName): StackEntry => ({
+    directory: `stacks/${stack}`,
+    account: stackAccount(config, stack),
+    region: stackRegion(config, stack),
+    plan: stack === "state" ? null : planOf(stack),
+    deploy:
+      stack === "state" || stack === "shared"
+        ? null
+        : {
+            roleArn: arn.role(stackAccount(config, stack), names.deployRole(stack)),
+            githubEnvironment: githubEnvironment(config.environments[stack]),
+          },
+  });
+
+  const stacks = Object.fromEntries(
+    (["state", ...REMOTE_STATE_STACKS] as const).map((stack) => [stack, entry(stack)]),
+  ) as Record<StackName, StackEntry>;
+
+  const manifest: PipelineManifest = {
+    version: 1,
+    project: project.name,
+    github: { repository: names.repository, releaseBranch: project.github.releaseBranch },
+    image: {
+      region: project.region,
+      registry: repository.registry,
+      repositoryName: repository.name,
+      repositoryUrl: repository.url,
+      publishRoleArn: arn.role(repository.account, names.publishRole),
+      promotedTagPrefix: PROMOTED_TAG_PREFIX,
+    },
+    environments: ENVIRONMENT_NAMES,
+    stacks,
+  };
+  return [{ path: PIPELINE_MANIFEST, content: `${JSON.stringify(manifest, null, 2)}\n` }, ...files];
+}
+
+/** Writes the manifest and its files into `outdir`. */
+export function writePipelineFiles(
+  outdir: string,
+  config: PlatformConfig,
+  backend: BackendConfig,
+): void {
+  mkdirSync(join(outdir, PIPELINE_DIR), { recursive: true });
+  for (const file of pipelineFiles(config, backend)) {
+    writeFileSync(join(outdir, file.path), file.content);
+  }
+}
