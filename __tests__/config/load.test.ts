@@ -153,6 +153,11 @@ describe("invalid configuration is rejected with the field, the value, what is a
       /^prod\.githubEnvironment: "prod\*" is not an exact GitHub environment name/,
     ],
     [
+      "prod deployed from staging's GitHub environment",
+      () => configWith("prod", { githubEnvironment: "Staging" }),
+      /^prod\.githubEnvironment: "Staging" is also staging's GitHub environment \(names are case-insensitive\); allowed: a GitHub environment of its own/,
+    ],
+    [
       "one hosted zone for environments in two accounts",
       () =>
         configWith("staging", {

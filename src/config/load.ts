@@ -1,4 +1,5 @@
 import { ConfigError, explainBuiltinIssue, formatIssues } from "./errors";
+import { githubEnvironment } from "./names";
 import { explain } from "./rules";
 import {
   ENVIRONMENT_NAMES,
@@ -75,7 +76,7 @@ export function parseConfig(input: PlatformInput = committedConfig): PlatformCon
     }
   }
 
-  problems.push(...sharedZoneProblems(environments));
+  problems.push(...sharedZoneProblems(environments), ...githubEnvironmentProblems(environments));
   if (problems.length > 0 || !projectResult.success) throw new ConfigError(problems);
   return {
     project: projectResult.data,
@@ -102,6 +103,27 @@ function sharedZoneProblems(
         `is also ${first.name}'s zone, but ${first.name} and ${second.name} run in different accounts and a zone belongs to one`,
         "a hosted zone in this environment's own account",
         `delegate a subzone (e.g. for ${second.loadBalancer.tls?.domainName}) to ${second.name}'s account and use its id`,
+      ),
+  ];
+}
+
+/**
+ * Each deploy role trusts the jobs of one GitHub environment; two environments sharing one would
+ * let a staging job deploy prod without prod's reviewers.
+ */
+function githubEnvironmentProblems(
+  environments: Partial<Record<EnvironmentName, EnvironmentConfig>>,
+): string[] {
+  const [first, second] = ENVIRONMENT_NAMES.map((name) => environments[name]);
+  if (!first || !second) return [];
+  const name = githubEnvironment(first);
+  if (name.toLowerCase() !== githubEnvironment(second).toLowerCase()) return [];
+  return [
+    `${second.name}.githubEnvironment: ${JSON.stringify(githubEnvironment(second))} ` +
+      explain(
+        `is also ${first.name}'s GitHub environment (names are case-insensitive)`,
+        "a GitHub environment of its own",
+        `use e.g. "production", and give it required reviewers: its deploy role trusts that environment's jobs alone`,
       ),
   ];
 }
