@@ -4,11 +4,17 @@
  * its fixture before a synth), deploys in the environments the deploy roles trust, one at a time,
  * staging before prod with the same image, the image scanned before it is pushed. Some steps'
  * shell scripts are run here as well, with bash and jq, against the manifest.
+ *
+ * The deploys are jobs of the reusable workflow deploy.yml, which release.yml calls: checks of
+ * what runs follow `uses: ./.github/workflows/deploy.yml` into the called job, the caller's inputs
+ * substituted (`runningJobs`). The local composite action .github/actions/plan-summary is
+ * validated against the action schema, pinned like the workflows, and run as the jobs call it.
  */
-import { validateWorkflow } from "@action-validator/core";
+import { validateAction, validateWorkflow } from "@action-validator/core";
 import { spawnSync } from "node:child_process";
 import {
   chmodSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -32,37 +38,71 @@ interface Step {
   name?: string;
   uses?: string;
   run?: string;
+  shell?: string;
   with?: Record<string, string | number | boolean>;
   env?: Record<string, string>;
   "working-directory"?: string;
 }
 
+/** A job as written: with steps, or (`uses:`) a call of a reusable workflow. */
 interface Job {
+  name?: string;
   needs?: string | string[];
   if?: string;
+  "timeout-minutes"?: number;
   permissions?: Record<string, string>;
   environment?: string | { name: string; url?: string };
   concurrency?: string | { group: string; "cancel-in-progress"?: boolean };
   strategy?: { matrix?: Record<string, unknown> };
   env?: Record<string, string>;
-  steps: Step[];
+  uses?: string;
+  with?: Record<string, string | number | boolean>;
+  steps?: Step[];
+}
+
+interface WorkflowCallInput {
+  description?: string;
+  type: string;
+  required?: boolean;
+  default?: string | number | boolean;
 }
 
 interface Workflow {
-  on: Record<string, unknown>;
+  on: Record<string, unknown> & { workflow_call?: { inputs?: Record<string, WorkflowCallInput> } };
   permissions?: unknown;
+  defaults?: unknown;
+  env?: Record<string, string>;
   jobs: Record<string, Job>;
 }
 
-const WORKFLOW_DIR = join(REPOSITORY_ROOT, ".github", "workflows");
+interface CompositeAction {
+  name: string;
+  inputs?: Record<string, { description?: string; required?: boolean; default?: string }>;
+  runs: { using: string; steps: Step[] };
+}
+
+const GITHUB_DIR = join(REPOSITORY_ROOT, ".github");
+const WORKFLOW_DIR = join(GITHUB_DIR, "workflows");
+const ACTIONS_DIR = join(GITHUB_DIR, "actions");
 const workflowFiles = readdirSync(WORKFLOW_DIR)
   .filter((f) => /\.ya?ml$/.test(f))
   .sort();
+/** Local composite actions, by directory name (.github/actions/<name>/action.yml). */
+const actionNames = existsSync(ACTIONS_DIR) ? readdirSync(ACTIONS_DIR).sort() : [];
+const actionPath = (name: string) => join(ACTIONS_DIR, name, "action.yml");
 const text = (file: string) => readFileSync(join(WORKFLOW_DIR, file), "utf8");
 const workflows = new Map(workflowFiles.map((f) => [f, parse(text(f)) as Workflow]));
-const allJobs = [...workflows].flatMap(([file, wf]) =>
-  Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job, label: `${file}:${id}` })),
+const actions = new Map(
+  actionNames.map((n) => [n, parse(readFileSync(actionPath(n), "utf8")) as CompositeAction]),
 );
+/** Every file the runner reads from .github, by its path in the repository, with its text. */
+const sourceFiles = [
+  ...workflowFiles.map((f) => ({ file: `.github/workflows/${f}`, source: text(f) })),
+  ...actionNames.map((n) => ({
+    file: `.github/actions/${n}/action.yml`,
+    source: readFileSync(actionPath(n), "utf8"),
+  })),
+];
 
 function workflow(file: string): Workflow {
   const wf = workflows.get(file);
@@ -75,13 +115,103 @@ function job(file: string, id: string): Job {
   return found;
 }
 const needsOf = (j: Job) => (j.needs === undefined ? [] : [j.needs].flat());
+const stepsOf = (j: Job) => j.steps ?? [];
 const action = (step: Step) => step.uses?.split("@")[0];
 const isAssumeRole = (step: Step) => action(step) === "aws-actions/configure-aws-credentials";
 const stepIndex = (j: Job, match: (s: Step) => boolean) => {
-  const index = j.steps.findIndex(match);
+  const index = stepsOf(j).findIndex(match);
   if (index < 0) throw new Error("no such step");
   return index;
 };
+
+/**
+ * Substitutes `${{ a.b.c }}` where `a` is a key of `context`; other expressions are left as they
+ * are when `partial`, else they throw. Enough for `inputs.*`, `env.*`, `matrix.*`, `steps.*`.
+ */
+function evaluate(value: string, context: Record<string, unknown>, partial = false): string {
+  return value.replace(/\$\{\{\s*([\w.-]+)\s*\}\}/g, (whole, path: string) => {
+    if (!(path.split(".")[0]! in context)) {
+      if (partial) return whole;
+      throw new Error(`no context for ${whole}`);
+    }
+    const found = path
+      .split(".")
+      .reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], context);
+    if (found === undefined) throw new Error(`${whole} is undefined`);
+    return String(found);
+  });
+}
+/** A copy of `value` with every string evaluated (see `evaluate`). */
+function evaluateAll<T>(value: T, context: Record<string, unknown>, partial = false): T {
+  if (typeof value === "string") return evaluate(value, context, partial) as T;
+  if (Array.isArray(value)) return value.map((v) => evaluateAll(v, context, partial)) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, evaluateAll(v, context, partial)]),
+    ) as T;
+  }
+  return value;
+}
+
+const REUSABLE = /^\.\/\.github\/workflows\/([\w.-]+\.ya?ml)$/;
+/** The inputs a job calling a reusable workflow passes: its `with`, then the defaults. */
+function callInputs(caller: Job, called: Workflow): Record<string, string | number | boolean> {
+  const declared = called.on.workflow_call?.inputs ?? {};
+  const given = caller.with ?? {};
+  for (const name of Object.keys(given)) {
+    if (!(name in declared)) throw new Error(`${caller.uses} has no input ${name}`);
+  }
+  return Object.fromEntries(
+    Object.entries(declared).map(([name, input]) => {
+      const value = given[name] ?? input.default;
+      if (value === undefined) throw new Error(`${caller.uses} needs input ${name}`);
+      return [name, value];
+    }),
+  );
+}
+
+/**
+ * The jobs that run, as they run: each job of a workflow some event triggers, and for a job that
+ * calls a local reusable workflow (`uses: ./.github/workflows/…`), the called workflow's jobs with
+ * the caller's inputs substituted (labelled by the caller; `/<job>` added when it has several).
+ */
+interface RunningJob {
+  file: string;
+  id: string;
+  label: string;
+  job: Job;
+  /** The calling job, for a job of a reusable workflow. */
+  caller?: { file: string; id: string; job: Job };
+}
+const triggered = [...workflows].filter(([, wf]) =>
+  Object.keys(wf.on).some((event) => event !== "workflow_call"),
+);
+const runningJobs: RunningJob[] = triggered.flatMap(([file, wf]) =>
+  Object.entries(wf.jobs).flatMap(([id, j]): RunningJob[] => {
+    if (j.uses === undefined) return [{ file, id, job: j, label: `${file}:${id}` }];
+    const calledFile = REUSABLE.exec(j.uses)?.[1];
+    if (!calledFile) throw new Error(`${file}:${id} calls ${j.uses}, not a local workflow`);
+    const called = workflow(calledFile);
+    const inputs = callInputs(j, called);
+    const calledJobs = Object.entries(called.jobs);
+    return calledJobs.map(([calledId, calledJob]) => ({
+      file: calledFile,
+      id: calledId,
+      job: evaluateAll(calledJob, { inputs }, true),
+      label: `${file}:${id}${calledJobs.length > 1 ? `/${calledId}` : ""}`,
+      caller: { file, id, job: j },
+    }));
+  }),
+);
+function runningJob(label: string): Job {
+  const found = runningJobs.find((e) => e.label === label);
+  if (!found) throw new Error(`no running job ${label}`);
+  return found.job;
+}
+/** Every job as written in every workflow file, callers and called workflows' jobs included. */
+const fileJobs = [...workflows].flatMap(([file, wf]) =>
+  Object.entries(wf.jobs).map(([id, j]) => ({ file, id, job: j, label: `${file}:${id}` })),
+);
 
 const { manifest, text: manifestText } = loadPipelineManifest();
 const stacks = Object.entries(manifest.stacks) as [
@@ -90,18 +220,27 @@ const stacks = Object.entries(manifest.stacks) as [
 ][];
 const deployedStacks = stacks.filter(([, s]) => s.deploy !== null).map(([name]) => name);
 
-/** Jobs by the stack they deploy (env STACK), for every job that runs in an environment. */
+/** Running jobs by the stack they deploy (env STACK), for every job that runs in an environment. */
 const deployJobs = new Map(
-  allJobs.filter(({ job: j }) => j.environment !== undefined).map((e) => [e.job.env?.STACK, e]),
+  runningJobs.filter(({ job: j }) => j.environment !== undefined).map((e) => [e.job.env?.STACK, e]),
 );
 
 describe("workflow files", () => {
-  it("are the pull-request and release workflows", () => {
-    expect(workflowFiles).toEqual(["pull-request.yml", "release.yml"]);
+  it("are the pull-request and release workflows, and the deploy workflow release calls", () => {
+    expect(workflowFiles).toEqual(["deploy.yml", "pull-request.yml", "release.yml"]);
+    expect(triggered.map(([file]) => file)).toEqual(["pull-request.yml", "release.yml"]);
+  });
+
+  it("the local actions are the plan summary", () => {
+    expect(actionNames).toEqual(["plan-summary"]);
   });
 
   it.each(workflowFiles)("%s is valid against the GitHub Actions workflow schema", (file) => {
     expect(validateWorkflow(text(file)).errors).toEqual([]);
+  });
+
+  it.each(actionNames)("actions/%s is valid against the GitHub Actions action schema", (name) => {
+    expect(validateAction(readFileSync(actionPath(name), "utf8")).errors).toEqual([]);
   });
 
   it("the schema validator rejects a job with a misspelt environment and an unknown permission", () => {
@@ -116,41 +255,112 @@ describe("workflow files", () => {
     ].join("\n");
     expect(validateWorkflow(broken).errors).not.toEqual([]);
   });
+
+  it("the action schema validator rejects a composite step without a shell", () => {
+    const broken = [
+      "name: x",
+      "description: x",
+      "runs:",
+      "  using: composite",
+      "  steps: [{ run: 'true' }]",
+    ].join("\n");
+    expect(validateAction(broken).errors).not.toEqual([]);
+  });
+
+  it("every workflow runs its scripts with bash and the caller's Terraform settings", () => {
+    // A called workflow inherits neither the caller's `defaults` nor its `env`.
+    const release = workflow("release.yml");
+    for (const [file, wf] of workflows) {
+      expect(wf.defaults, file).toEqual({ run: { shell: "bash" } });
+      for (const [name, value] of Object.entries(release.env ?? {})) {
+        if (!name.startsWith("npm_config_")) expect(wf.env?.[name], `${file} ${name}`).toBe(value);
+      }
+    }
+    for (const [name, a] of actions) {
+      for (const step of a.runs.steps.filter((s) => s.run !== undefined)) {
+        expect(step.shell, name).toBe("bash");
+      }
+    }
+  });
 });
 
 describe("supply chain", () => {
-  const usesLines = workflowFiles.flatMap((file) =>
-    text(file)
+  const usesLines = sourceFiles.flatMap(({ file, source }) =>
+    source
       .split("\n")
       .filter((line) => /^\s*(-\s+)?uses:/.test(line))
       .map((line) => ({ file, line: line.trim() })),
   );
+  const isLocal = (line: string) => /^(- )?uses: \.\//.test(line);
+  const remoteLines = usesLines.filter(({ line }) => !isLocal(line));
 
   it("every action is pinned to a full commit SHA with its version in a comment", () => {
-    expect(usesLines.length).toBeGreaterThan(10);
-    for (const { file, line } of usesLines) {
+    expect(remoteLines.length).toBeGreaterThan(10);
+    for (const { file, line } of remoteLines) {
       expect(line, file).toMatch(/^(- )?uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
     }
-    // The parsed workflows agree with the lines read above: no `uses:` escaped the pattern.
-    const parsedUses = allJobs.flatMap(({ job: j }) => j.steps.flatMap((s) => s.uses ?? []));
+    // The parsed files agree with the lines read above: no `uses:` escaped the pattern.
+    const parsedUses = [
+      ...fileJobs.flatMap(({ job: j }) => [j.uses ?? [], stepsOf(j).flatMap((s) => s.uses ?? [])]),
+      ...[...actions.values()].flatMap((a) => a.runs.steps.flatMap((s) => s.uses ?? [])),
+    ].flat();
     expect(parsedUses).toHaveLength(usesLines.length);
+  });
+
+  it("local workflows and actions are this commit's files, referenced without a ref", () => {
+    const local = usesLines.filter(({ line }) => isLocal(line));
+    expect(local.map(({ file }) => file).sort()).toEqual([
+      ".github/workflows/deploy.yml",
+      ".github/workflows/pull-request.yml",
+      ".github/workflows/release.yml",
+      ".github/workflows/release.yml",
+    ]);
+    for (const { file, line } of local) {
+      const [, target] = /uses: (\S+)$/.exec(line)!;
+      const workflowFile = REUSABLE.exec(target!)?.[1];
+      const actionName = /^\.\/\.github\/actions\/([\w.-]+)$/.exec(target!)?.[1];
+      expect(workflowFile ?? actionName, `${file}: ${line}`).toBeDefined();
+      if (workflowFile) expect(workflowFiles, line).toContain(workflowFile);
+      if (actionName) expect(actionNames, line).toContain(actionName);
+    }
   });
 
   it("each action is pinned to one commit and one version everywhere", () => {
     const pins = new Map<string, Set<string>>();
-    for (const { line } of usesLines) {
+    for (const { line } of remoteLines) {
       const [, name, pin] = /uses: ([^@]+)@(.+)$/.exec(line)!;
       pins.set(name!, (pins.get(name!) ?? new Set()).add(pin!));
     }
     for (const [name, pinned] of pins) expect([...pinned], name).toHaveLength(1);
   });
 
-  it("no workflow holds an AWS account id, role ARN or secret", () => {
-    for (const file of workflowFiles) {
-      const source = text(file);
+  it("no workflow or action holds an AWS account id, role ARN or secret", () => {
+    for (const { file, source } of sourceFiles) {
       expect(source, file).not.toMatch(/arn:aws:/);
       expect(source, file).not.toMatch(/\b\d{12}\b/);
       expect(source, file).not.toMatch(/secrets\.|aws-access-key-id|aws-secret-access-key/);
+    }
+  });
+
+  it("a local action's scripts take its inputs through env, never through ${{ }}", () => {
+    for (const [name, a] of actions) {
+      for (const step of a.runs.steps) expect(step.run ?? "", name).not.toContain("${{");
+    }
+  });
+
+  it("checkouts keep no credentials, and come before the artifact and any local action", () => {
+    for (const { label, job: j } of fileJobs) {
+      const steps = stepsOf(j);
+      const checkout = steps.findIndex((s) => action(s) === "actions/checkout");
+      for (const s of steps.filter((s) => action(s) === "actions/checkout")) {
+        expect(s.with, label).toEqual({ "persist-credentials": false });
+      }
+      steps.forEach((s, index) => {
+        if (s.uses?.startsWith("./") || action(s) === "actions/download-artifact") {
+          if (s.uses?.startsWith("./")) expect(checkout, `${label}: ${s.uses}`).toBeGreaterThan(-1);
+          if (checkout > -1) expect(checkout, `${label}: ${s.uses}`).toBeLessThan(index);
+        }
+      });
     }
   });
 });
@@ -161,7 +371,7 @@ describe("permissions", () => {
   });
 
   it("every job declares its permissions, at most contents: read and id-token: write", () => {
-    for (const { label, job: j } of allJobs) {
+    for (const { label, job: j } of fileJobs) {
       expect(j.permissions, label).toBeDefined();
       for (const [scope, level] of Object.entries(j.permissions ?? {})) {
         expect(`${scope}: ${level}`, label).toMatch(/^(contents: read|id-token: write)$/);
@@ -169,9 +379,28 @@ describe("permissions", () => {
     }
   });
 
+  it("a job calling a reusable workflow grants exactly what the called jobs ask for", () => {
+    const callers = fileJobs.filter((e) => e.job.uses !== undefined);
+    expect(callers.map((e) => e.label)).toEqual([
+      "release.yml:deploy-staging",
+      "release.yml:deploy-prod",
+    ]);
+    for (const { label, job: caller } of callers) {
+      const called = runningJobs.filter((e) => e.caller?.job === caller);
+      expect(called.length, label).toBeGreaterThan(0);
+      const asked: Record<string, string> = {};
+      for (const { job: j } of called) {
+        // A called job can only narrow what its caller grants.
+        expect(caller.permissions, label).toMatchObject(j.permissions ?? {});
+        Object.assign(asked, j.permissions);
+      }
+      expect(caller.permissions, label).toEqual(asked);
+    }
+  });
+
   it("id-token: write is granted exactly to the jobs that assume an AWS role", () => {
-    const withToken = allJobs.filter((e) => e.job.permissions?.["id-token"] === "write");
-    const assuming = allJobs.filter((e) => e.job.steps.some(isAssumeRole));
+    const withToken = runningJobs.filter((e) => e.job.permissions?.["id-token"] === "write");
+    const assuming = runningJobs.filter((e) => stepsOf(e.job).some(isAssumeRole));
     expect(withToken.map((e) => e.label)).toEqual(assuming.map((e) => e.label));
     expect(assuming.map((e) => e.label)).toEqual([
       "pull-request.yml:plan",
@@ -182,6 +411,14 @@ describe("permissions", () => {
     ]);
   });
 
+  it("contents: read is granted exactly to the jobs that check the repository out", () => {
+    const reading = runningJobs.filter((e) => e.job.permissions?.contents === "read");
+    const checkingOut = runningJobs.filter((e) =>
+      stepsOf(e.job).some((s) => action(s) === "actions/checkout"),
+    );
+    expect(reading.map((e) => e.label)).toEqual(checkingOut.map((e) => e.label));
+  });
+
   it("the plan job does not run for pull requests from forks, which get no OIDC token", () => {
     expect(job("pull-request.yml", "plan").if).toBe(
       "github.event.pull_request.head.repo.full_name == github.repository",
@@ -190,8 +427,10 @@ describe("permissions", () => {
 });
 
 describe("roles come from the pipeline manifest", () => {
-  const assumeSteps = allJobs.flatMap(({ label, job: j }) =>
-    j.steps.filter(isAssumeRole).map((step) => ({ label, job: j, step })),
+  const assumeSteps = runningJobs.flatMap(({ label, job: j }) =>
+    stepsOf(j)
+      .filter(isAssumeRole)
+      .map((step) => ({ label, job: j, step })),
   );
 
   it("every assumed role, region and account is a step output, for one hour", () => {
@@ -201,9 +440,9 @@ describe("roles come from the pipeline manifest", () => {
         String(step.with?.["role-to-assume"]),
       );
       expect(from, label).not.toBeNull();
-      const source = j.steps.find((s) => s.id === from![1]);
+      const source = stepsOf(j).find((s) => s.id === from![1]);
       expect(source?.run, label).toContain("cdktf.out/pipeline.json");
-      expect(j.steps.indexOf(source!), label).toBeLessThan(j.steps.indexOf(step));
+      expect(stepsOf(j).indexOf(source!), label).toBeLessThan(stepsOf(j).indexOf(step));
       expect(step.with, label).toMatchObject({
         "aws-region": `\${{ steps.${from![1]}.outputs.region }}`,
         "allowed-account-ids": `\${{ steps.${from![1]}.outputs.account }}`,
@@ -220,7 +459,7 @@ describe("roles come from the pipeline manifest", () => {
   const workspaces: string[] = [];
   afterAll(() => workspaces.forEach((w) => rmSync(w, { recursive: true, force: true })));
   function runManifestStep(j: Job, env: Record<string, string> = {}) {
-    const step = j.steps.find((s) => s.id === "manifest");
+    const step = stepsOf(j).find((s) => s.id === "manifest");
     if (!step?.run) throw new Error("no manifest step");
     const workspace = mkdtempSync(join(tmpdir(), "workflow-"));
     workspaces.push(workspace);
@@ -300,14 +539,18 @@ describe("pull requests", () => {
     expect(stacks.filter(([, s]) => s.plan === null).map(([name]) => name)).toEqual(["state"]);
     const validate = job("pull-request.yml", "validate-state");
     expect(validate.permissions).toEqual({});
-    expect(validate.steps.map((s) => s.run ?? "").join("\n")).toMatch(
-      /terraform init -backend=false[\s\S]*terraform validate/,
-    );
+    expect(
+      stepsOf(validate)
+        .map((s) => s.run ?? "")
+        .join("\n"),
+    ).toMatch(/terraform init -backend=false[\s\S]*terraform validate/);
   });
 
   it("plan with the plan backend, the plan variables and a lock timeout", () => {
     const plan = job("pull-request.yml", "plan");
-    const runs = plan.steps.map((s) => s.run ?? "").join("\n");
+    const runs = stepsOf(plan)
+      .map((s) => s.run ?? "")
+      .join("\n");
     expect(runs).toContain('terraform init -input=false -backend-config="$BACKEND_CONFIG"');
     expect(runs).toContain("-lock-timeout=5m");
     expect(runs).toContain('-var-file="$VAR_FILE"');
@@ -316,20 +559,20 @@ describe("pull requests", () => {
 
   it("build and scan the image without pushing it", () => {
     const image = job("pull-request.yml", "image");
-    const build = image.steps.find((s) => action(s) === "docker/build-push-action");
+    const build = stepsOf(image).find((s) => action(s) === "docker/build-push-action");
     expect(build?.with).toMatchObject({ push: false, load: true });
-    const scan = image.steps.find((s) => action(s) === "aquasecurity/trivy-action");
+    const scan = stepsOf(image).find((s) => action(s) === "aquasecurity/trivy-action");
     expect(scan?.with).toMatchObject({
       severity: "HIGH,CRITICAL",
       "ignore-unfixed": true,
       "exit-code": "1",
     });
-    expect(image.steps.some((s) => s.run?.includes("docker push"))).toBe(false);
+    expect(stepsOf(image).some((s) => s.run?.includes("docker push"))).toBe(false);
   });
 
   it("Terraform is 1.11.4 without the wrapper wherever it is set up", () => {
-    const setups = allJobs.flatMap(({ job: j }) =>
-      j.steps.filter((s) => action(s) === "hashicorp/setup-terraform"),
+    const setups = runningJobs.flatMap(({ job: j }) =>
+      stepsOf(j).filter((s) => action(s) === "hashicorp/setup-terraform"),
     );
     expect(setups).toHaveLength(4);
     for (const s of setups) {
@@ -348,20 +591,20 @@ describe("releases", () => {
   it("scan the image before anything is pushed, and fail on fixable HIGH or CRITICAL", () => {
     const build = job("release.yml", "build");
     const scan = stepIndex(build, (s) => action(s) === "aquasecurity/trivy-action");
-    expect(build.steps[scan]!.with).toMatchObject({
+    expect(stepsOf(build)[scan]!.with).toMatchObject({
       severity: "HIGH,CRITICAL",
       "ignore-unfixed": true,
       "exit-code": "1",
     });
     const built = stepIndex(build, (s) => action(s) === "docker/build-push-action");
-    expect(build.steps[built]!.with).toMatchObject({ push: false, load: true });
+    expect(stepsOf(build)[built]!.with).toMatchObject({ push: false, load: true });
     expect(built).toBeLessThan(scan);
     expect(scan).toBeLessThan(stepIndex(build, isAssumeRole));
     expect(scan).toBeLessThan(stepIndex(build, (s) => !!s.run?.includes("docker push")));
   });
 
   it("skip the push when the tag exists (immutable tags) instead of failing", () => {
-    const push = job("release.yml", "build").steps.find((s) => s.run?.includes("docker push"))!;
+    const push = stepsOf(job("release.yml", "build")).find((s) => s.run?.includes("docker push"))!;
     expect(push.run).toMatch(/describe-images[\s\S]*if tag_exists; then[\s\S]*docker push/);
   });
 
@@ -399,67 +642,149 @@ describe("releases", () => {
     expect(needsOf(job("release.yml", "promote"))).toContain("deploy-prod");
     const built = job("release.yml", "build").env?.IMAGE_TAG;
     expect(built).toBe("${{ github.sha }}");
-    expect(staging.env?.IMAGE_TAG).toBe(built);
-    expect(prod.env?.IMAGE_TAG).toBe(built);
+    expect(staging.with?.image_tag).toBe(built);
+    expect(prod.with?.image_tag).toBe(built);
+    // What the called deploy job sees, the input substituted.
+    expect(runningJob("release.yml:deploy-staging").env?.IMAGE_TAG).toBe(built);
+    expect(runningJob("release.yml:deploy-prod").env?.IMAGE_TAG).toBe(built);
     expect(job("release.yml", "promote").env?.IMAGE_TAG).toBe(built);
   });
 
+  it("deploy both stacks through one reusable workflow, with the manifest's environments", () => {
+    const calls = Object.entries(workflow("release.yml").jobs).filter(([, j]) => j.uses);
+    expect(calls.map(([id, j]) => [id, j.uses, j.with?.stack, j.with?.environment])).toEqual(
+      deployedStacks.map((name) => [
+        `deploy-${name}`,
+        "./.github/workflows/deploy.yml",
+        name,
+        manifest.stacks[name].deploy!.githubEnvironment,
+      ]),
+    );
+    // deploy.yml runs only when called, with these inputs, in one job whose environment, role
+    // check and concurrency all come from the inputs, so a caller cannot set them apart.
+    const deploy = workflow("deploy.yml");
+    expect(Object.keys(deploy.on)).toEqual(["workflow_call"]);
+    const inputs = deploy.on.workflow_call?.inputs ?? {};
+    expect(Object.keys(inputs).sort()).toEqual(["environment", "image_tag", "stack"]);
+    for (const [name, input] of Object.entries(inputs)) {
+      expect(input, name).toMatchObject({ type: "string", required: true });
+    }
+    expect(Object.keys(deploy.jobs)).toEqual(["deploy"]);
+    const j = job("deploy.yml", "deploy");
+    expect(j.environment).toEqual({
+      name: "${{ inputs.environment }}",
+      url: "${{ steps.service.outputs.url }}",
+    });
+    expect(j.env).toEqual({
+      STACK: "${{ inputs.stack }}",
+      DEPLOY_ENVIRONMENT: "${{ inputs.environment }}",
+      IMAGE_TAG: "${{ inputs.image_tag }}",
+    });
+    expect(j.concurrency).toEqual({
+      group: "deploy-${{ inputs.stack }}",
+      "cancel-in-progress": false,
+    });
+    // The steps read the stack from env, so both deploys run the very same steps.
+    expect(JSON.stringify(j.steps)).not.toContain("inputs.");
+  });
+
   it("deploy prod with exactly the steps that deployed staging", () => {
-    expect(job("release.yml", "deploy-prod").steps).toEqual(
-      job("release.yml", "deploy-staging").steps,
+    expect(runningJob("release.yml:deploy-prod").steps).toEqual(
+      runningJob("release.yml:deploy-staging").steps,
     );
   });
 
+  it("time a deploy out before its role session ends", () => {
+    for (const name of deployedStacks) {
+      const { label, job: j } = deployJobs.get(name)!;
+      expect(j["timeout-minutes"], label).toBe(50);
+      const session = Number(stepsOf(j).find(isAssumeRole)?.with?.["role-duration-seconds"]);
+      expect(j["timeout-minutes"]! * 60, label).toBeLessThan(session);
+    }
+  });
+
   it("plan, apply that plan, then smoke-test the service", () => {
-    const deploy = job("release.yml", "deploy-staging");
-    const runs = deploy.steps.map((s) => s.run ?? "");
+    const deploy = runningJob("release.yml:deploy-staging");
+    const runs = stepsOf(deploy).map((s) => s.run ?? "");
     const at = (pattern: RegExp) => runs.findIndex((r) => pattern.test(r));
     expect(at(/terraform plan .*-var "image_tag=\$IMAGE_TAG" -out=tfplan/)).toBeGreaterThan(-1);
     expect(at(/terraform plan /)).toBeLessThan(at(/terraform apply .*tfplan/));
     expect(at(/terraform apply /)).toBeLessThan(at(/\/health/));
     expect(runs[at(/\/health/)]).toContain("/ready");
+    const summary = stepIndex(deploy, (s) => s.name === "plan summary");
+    expect(at(/terraform plan /)).toBeLessThan(summary);
+    expect(summary).toBeLessThan(at(/terraform apply /));
   });
 });
 
 describe("plan summaries", () => {
-  /** The job-summary step of a job, run against a fake `terraform show` printing `plan`. */
+  /**
+   * A job's "plan summary" step, which uses the local action .github/actions/plan-summary: its
+   * `with` evaluated as the runner would in that job (env, matrix, and the outputs of the plan
+   * and manifest steps faked), then the action's steps run against a fake `terraform show`
+   * printing `plan`. Returns the step summary written.
+   */
   function summaryOf(j: Job, plan: string): string {
-    const step = j.steps.find((s) => s.name === "plan summary");
-    if (!step?.run) throw new Error("no plan summary step");
+    const step = stepsOf(j).find((s) => s.name === "plan summary");
+    const name = /^\.\/\.github\/actions\/([\w.-]+)$/.exec(step?.uses ?? "")?.[1];
+    const used = name === undefined ? undefined : actions.get(name);
+    if (!used) throw new Error("no plan summary step using a local action");
     const dir = mkdtempSync(join(tmpdir(), "plan-summary-"));
     try {
       mkdirSync(join(dir, "bin"));
+      mkdirSync(join(dir, "stack"));
       writeFileSync(join(dir, "terraform-show.txt"), plan);
       writeFileSync(
         join(dir, "bin", "terraform"),
-        `#!/bin/sh\ncat "${join(dir, "terraform-show.txt")}"\n`,
+        `#!/bin/sh\n[ "$*" = "show -no-color tfplan" ] || exit 9\n[ "$PWD" = "${join(dir, "stack")}" ] || exit 8\ncat "${join(dir, "terraform-show.txt")}"\n`,
       );
       chmodSync(join(dir, "bin", "terraform"), 0o755);
-      const summary = join(dir, "summary.md");
-      const result = spawnSync(
-        "bash",
-        ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run],
-        {
-          cwd: dir,
-          encoding: "utf8",
-          env: {
-            PATH: `${join(dir, "bin")}:${process.env.PATH}`,
-            ...j.env,
-            STACK: "staging",
-            IMAGE_TAG: "0123456",
-            NOTE: "image_tag 0123456",
-            RUNNER_TEMP: dir,
-            GITHUB_STEP_SUMMARY: summary,
-          },
+      const env = { ...j.env, STACK: "staging", IMAGE_TAG: "0123456" };
+      const given = evaluateAll(step!.with ?? {}, {
+        env,
+        matrix: { stack: "staging" },
+        steps: {
+          plan: { outputs: { note: "image_tag 0123456" } },
+          manifest: { outputs: { directory: join(dir, "stack") } },
         },
+      });
+      const inputs = Object.fromEntries(
+        Object.entries(used.inputs ?? {}).map(([input, spec]) => {
+          const value = given[input] ?? spec.default;
+          if (value === undefined && spec.required) throw new Error(`input ${input} missing`);
+          return [input, value ?? ""];
+        }),
       );
-      expect(result.status, result.stderr).toBe(0);
+      expect(Object.keys(given).filter((k) => !(k in inputs))).toEqual([]);
+      const summary = join(dir, "summary.md");
+      for (const s of used.runs.steps) {
+        const run = evaluateAll(s, { inputs, env });
+        const result = spawnSync(
+          "bash",
+          ["--noprofile", "--norc", "-eo", "pipefail", "-c", run.run!],
+          {
+            cwd: run["working-directory"] ?? dir,
+            encoding: "utf8",
+            env: {
+              PATH: `${join(dir, "bin")}:${process.env.PATH}`,
+              ...env,
+              ...run.env,
+              RUNNER_TEMP: dir,
+              GITHUB_STEP_SUMMARY: summary,
+            },
+          },
+        );
+        expect(result.status, result.stderr).toBe(0);
+      }
       return readFileSync(summary, "utf8");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  const summaryJobs = [job("pull-request.yml", "plan"), job("release.yml", "deploy-staging")];
+  const summaryJobs = [
+    runningJob("pull-request.yml:plan"),
+    runningJob("release.yml:deploy-staging"),
+  ];
   const samplePlan = [
     "  # aws_ecs_service.app will be updated in-place",
     '  ~ resource "aws_ecs_service" "app" {',
@@ -476,10 +801,29 @@ describe("plan summaries", () => {
     "",
   ].join("\n");
 
+  it("the pull request plans and the deploys share one plan summary action", () => {
+    const users = runningJobs.flatMap(({ label, job: j }) =>
+      stepsOf(j)
+        .filter((s) => s.name === "plan summary")
+        .map((s) => [label, s.uses]),
+    );
+    expect(users).toEqual([
+      ["pull-request.yml:plan", "./.github/actions/plan-summary"],
+      ["release.yml:deploy-staging", "./.github/actions/plan-summary"],
+      ["release.yml:deploy-prod", "./.github/actions/plan-summary"],
+    ]);
+    // No other step summarises a plan by itself.
+    const shows = runningJobs.flatMap(({ job: j }) =>
+      stepsOf(j).filter((s) => s.run?.includes("terraform show")),
+    );
+    expect(shows).toEqual([]);
+  });
+
   it.each(summaryJobs.map((j, i) => [i === 0 ? "pull request" : "deploy", j] as const))(
     "show the %s plan collapsed, with diff markers first on the line",
     (_, j) => {
       const summary = summaryOf(j, samplePlan);
+      expect(summary.split("\n")[0]).toBe("### terraform plan: `staging` (image_tag 0123456)");
       expect(summary).toContain(
         "<details><summary>Plan: 1 to add, 1 to change, 1 to destroy.</summary>",
       );
