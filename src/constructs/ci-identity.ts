@@ -258,18 +258,7 @@ export class CiAccountIdentity extends Construct {
         // that holds data or identity.
         Sid: "PlatformServicesInRegion",
         Effect: "Allow",
-        Action: [
-          "ec2:*",
-          "elasticloadbalancing:*",
-          "ecs:*",
-          "application-autoscaling:*",
-          "rds:*",
-          "kms:*",
-          "wafv2:*",
-          "acm:*",
-          "cloudwatch:*",
-          "logs:*",
-        ],
+        Action: [...REGIONAL_SERVICES],
         Resource: "*",
         Condition: { StringEquals: { "aws:RequestedRegion": region } },
       },
@@ -391,16 +380,7 @@ export class CiAccountIdentity extends Construct {
         Sid: "PlatformServices",
         Effect: "Allow",
         Action: [
-          "ec2:*",
-          "elasticloadbalancing:*",
-          "ecs:*",
-          "application-autoscaling:*",
-          "rds:*",
-          "kms:*",
-          "wafv2:*",
-          "acm:*",
-          "cloudwatch:*",
-          "logs:*",
+          ...REGIONAL_SERVICES,
           "s3:*",
           "dynamodb:*",
           "sqs:*",
@@ -481,6 +461,23 @@ export class CiAccountIdentity extends Construct {
     ];
   }
 }
+
+/**
+ * The services whose resources an environment stack creates under generated ids, granted to the
+ * deploy roles in their region and allowed by the boundary.
+ */
+const REGIONAL_SERVICES = [
+  "ec2:*",
+  "elasticloadbalancing:*",
+  "ecs:*",
+  "application-autoscaling:*",
+  "rds:*",
+  "kms:*",
+  "wafv2:*",
+  "acm:*",
+  "cloudwatch:*",
+  "logs:*",
+] as const;
 
 /** Creating a role or changing what it may do: allowed only with the boundary on the role. */
 const ROLE_POLICY_ACTIONS = [
