@@ -7,5 +7,7 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 30_000,
+    // One temp dir per run for the output directories of Testing.app(), removed at the end.
+    globalSetup: ["__tests__/global-setup.ts"],
   },
 });

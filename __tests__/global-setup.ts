@@ -1,0 +1,14 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * cdktf's `Testing.app()` makes a fresh output directory under the OS temp dir for every app and
+ * never removes it: hundreds per run. Point the workers' temp dir at one directory of this run
+ * and remove it when the run ends.
+ */
+export default function setup(): () => void {
+  const dir = mkdtempSync(join(tmpdir(), "fargate-platform-tests-"));
+  process.env.TMPDIR = dir;
+  return () => rmSync(dir, { recursive: true, force: true });
+}
