@@ -1,0 +1,494 @@
+// `npm run e2e`: applies the stacks to moto (a local AWS emulator) with the AWS provider from the
+// local mirror, through the real S3 backend with DynamoDB locking:
+//   1. `state` with its local backend (its state file in the temporary copy), which creates the
+//      state bucket, lock table and state roles in moto;
+//   2. `shared`, then `staging`, each through the S3 backend in that bucket, assuming the state
+//      role, locking in that table;
+//   3. a second `plan -detailed-exitcode` of each: it must show no changes, other than the
+//      differences listed as moto's in scripts/e2e.exclusions.json;
+//   4. a lock test: while one Terraform run holds shared's lock, a plan with -lock-timeout=0 from
+//      a second copy must fail on the lock; once it is released, the same plan must run.
+// Endpoints and keys exist only in override files written into temporary copies of the stacks.
+// Resources moto cannot apply are left out by scripts/e2e.exclusions.json, with reasons.
+// prod is out of scope: see OUT_OF_SCOPE.
+//
+//   --skip-if-no-provider (or TERRAFORM_SKIP_IF_NO_PROVIDER=1): exit 0 with "SKIPPED" when the
+//   provider cache is not prepared.   --keep: keep the temporary directory (path printed).
+import { spawn } from "node:child_process";
+import { cpSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import {
+  classifyChanges,
+  parseExclusions,
+  planTargets,
+  type Excluded,
+  type ExclusionList,
+} from "./terraform/exclusions";
+import { proxyEnv, startGuardProxy, type GuardProxy } from "./terraform/guard-proxy";
+import {
+  createHostedZone,
+  createOperatorKey,
+  getItem,
+  installMoto,
+  motoVersion,
+  startMoto,
+  type Moto,
+} from "./terraform/moto";
+import {
+  formatDiagnostic,
+  formatDifference,
+  isLockHeldError,
+  parseJsonLines,
+  planDifferences,
+  summarizeApply,
+  summarizePlan,
+} from "./terraform/output";
+import { overrideFiles, type Emulator } from "./terraform/overrides";
+import {
+  copyStack,
+  PREPARE_CACHE,
+  providerCache,
+  readStack,
+  ROOT,
+  seconds,
+  synthesize,
+  terraform,
+  terraformEnv,
+  track,
+  workDir,
+  writeJson,
+  type RunResult,
+} from "./terraform/run";
+import { externalHostedZones, resourceAddresses, type StackJson } from "./terraform/stack-json";
+
+const STACKS = ["state", "shared", "staging"] as const;
+const OUT_OF_SCOPE: Record<string, string> = {
+  prod: "its account (222222222222) and its TLS certificate in its own hosted zone need fixtures of their own; the e2e covers the stacks of the shared account (111111111111)",
+};
+/** The stack whose lock is contended in the lock test (small, so the test is quick). */
+const LOCK_STACK = "shared";
+/** Values for variables without a default. */
+const VARIABLES: Record<string, string> = { image_tag: "0123abc" };
+const TIMEOUT_SECONDS = 15 * 60;
+
+const skipAllowed =
+  process.argv.includes("--skip-if-no-provider") ||
+  process.env.TERRAFORM_SKIP_IF_NO_PROVIDER === "1";
+const keep = process.argv.includes("--keep");
+
+interface StackResult {
+  stack: string;
+  total: number;
+  applied: number;
+  excluded: Excluded[];
+  /** exclusion and known-difference entries that matched something in this stack */
+  used: object[];
+  /** resources the second plan changes; undefined when it did not run */
+  secondPlanChanges: number | undefined;
+  /** of those, known moto differences */
+  knownChanges: number;
+  details: string[];
+  /** resources the second plan's refresh read back differently than written (not changes) */
+  drift: number;
+  durations: { init: number; apply: number; plan: number };
+  failure?: string;
+}
+
+const log = (line: string) => console.log(`e2e: ${line}`);
+
+function accountOf(stack: StackJson, name: string): string {
+  const accounts = stack.provider?.aws?.[0]?.allowed_account_ids;
+  if (!Array.isArray(accounts) || accounts.length !== 1 || typeof accounts[0] !== "string") {
+    throw new Error(`${name}: expected exactly one allowed account id in its default provider`);
+  }
+  return accounts[0];
+}
+
+function variableArgs(stack: StackJson, name: string): string[] {
+  return Object.entries(stack.variable ?? {})
+    .filter(([, v]) => !("default" in v))
+    .map(([key]) => {
+      const value = VARIABLES[key];
+      if (value === undefined) throw new Error(`${name}: no e2e value for variable ${key}`);
+      return `-var=${key}=${value}`;
+    });
+}
+
+function failureText(run: RunResult): string {
+  const diagnostics = summarizeApply(parseJsonLines(run.stdout)).errors.map(formatDiagnostic);
+  return diagnostics.length > 0
+    ? diagnostics.join("\n    ")
+    : (run.stderr || run.stdout).trim().split("\n").slice(-15).join("\n    ");
+}
+
+async function applyStack(
+  name: string,
+  dir: string,
+  emulator: Emulator,
+  list: ExclusionList,
+  env: NodeJS.ProcessEnv,
+): Promise<StackResult> {
+  const stack = readStack(name);
+  const copy = copyStack(name, dir);
+  for (const [file, content] of Object.entries(overrideFiles(stack, emulator))) {
+    writeJson(join(copy, file), content);
+  }
+  const plan = planTargets(stack, name, list.exclusions);
+  const targets = plan.excluded.length > 0 ? plan.targets.map((t) => `-target=${t}`) : [];
+  const vars = variableArgs(stack, name);
+  const result: StackResult = {
+    stack: name,
+    total: plan.total,
+    applied: 0,
+    excluded: plan.excluded,
+    used: [...plan.used],
+    secondPlanChanges: undefined,
+    knownChanges: 0,
+    details: [],
+    drift: 0,
+    durations: { init: 0, apply: 0, plan: 0 },
+  };
+
+  const init = await terraform(copy, ["init", "-input=false", "-no-color"], env, TIMEOUT_SECONDS);
+  result.durations.init = init.seconds;
+  if (init.code !== 0) {
+    result.failure = `init failed: ${failureText(init)}`;
+    return result;
+  }
+  log(`${name}: init ${seconds(init.seconds)}; applying ${plan.targets.length}/${plan.total}`);
+
+  const common = ["-input=false", "-no-color", "-lock-timeout=60s", ...targets, ...vars];
+  const apply = await terraform(
+    copy,
+    ["apply", "-auto-approve", "-json", ...common],
+    env,
+    TIMEOUT_SECONDS,
+  );
+  result.durations.apply = apply.seconds;
+  const inState = await terraform(copy, ["state", "list", "-no-color"], env, 120);
+  const known = new Set(resourceAddresses(stack));
+  result.applied = new Set(
+    inState.stdout
+      .split("\n")
+      .map((line) => line.trim().replace(/\[.*\]$/, ""))
+      .filter((address) => known.has(address)),
+  ).size;
+  if (apply.code !== 0) {
+    result.failure = `apply failed (exit ${apply.code}): ${failureText(apply)}`;
+    return result;
+  }
+  const slowest = summarizeApply(parseJsonLines(apply.stdout))
+    .slowest.slice(0, 3)
+    .map((s) => `${s.address} ${s.seconds} s`);
+  log(
+    `${name}: applied ${result.applied}/${result.total} in ${seconds(apply.seconds)} (slowest: ${slowest.join(", ")})`,
+  );
+
+  const second = await terraform(
+    copy,
+    ["plan", "-detailed-exitcode", "-json", "-out=second.tfplan", ...common],
+    env,
+    TIMEOUT_SECONDS,
+  );
+  result.durations.plan = second.seconds;
+  if (second.code !== 0 && second.code !== 2) {
+    result.failure = `second plan failed (exit ${second.code}): ${failureText(second)}`;
+    return result;
+  }
+  const summary = summarizePlan(parseJsonLines(second.stdout));
+  // Resources with a planned change (a replacement counts once; the summary counts it twice).
+  result.secondPlanChanges = summary.changes.length;
+  result.drift = summary.drift.length;
+  if ((second.code === 2) !== summary.changeCount > 0) {
+    result.failure = `second plan: exit ${second.code} but ${summary.changeCount} changes in its summary`;
+    return result;
+  }
+  if (summary.changeCount > 0) {
+    const show = await terraform(copy, ["show", "-json", "-no-color", "second.tfplan"], env, 300);
+    if (show.code !== 0) {
+      result.failure = `terraform show of the second plan failed: ${show.stderr.trim()}`;
+      return result;
+    }
+    const classified = classifyChanges(
+      planDifferences(show.stdout).changes,
+      name,
+      list.knownDifferences,
+      stack,
+    );
+    result.knownChanges = classified.known.length;
+    result.used.push(...classified.known.flatMap((k) => k.entries));
+    for (const k of classified.known) {
+      for (const line of formatDifference(k.difference)) result.details.push(`${line}  [known]`);
+      result.details.push(`  known moto difference: ${k.reasons.join("; ")}`);
+    }
+    for (const u of classified.unexpected) {
+      for (const line of formatDifference(u)) result.details.push(`${line}  [UNEXPECTED]`);
+    }
+  }
+  log(
+    `${name}: second plan: ${summary.changes.length} resources to change (${summary.add} to add, ${summary.change} to change, ${summary.remove} to destroy), ${result.knownChanges} of them known moto differences, in ${seconds(second.seconds)}`,
+  );
+  return result;
+}
+
+interface LockResult {
+  outcome: string;
+  ok: boolean;
+  seconds: number;
+}
+
+/**
+ * One Terraform run holds the stack's lock: `terraform console`, which takes the state lock for
+ * as long as it runs and reads expressions from stdin. The lock item is read from the table. A
+ * plan from a second copy of the stack (another user) with -lock-timeout=0 must fail on the lock.
+ * The holder's stdin is closed, it exits, the lock item must be gone, and the same plan must then
+ * run.
+ */
+async function lockTest(
+  dir: string,
+  moto: Moto,
+  account: string,
+  env: NodeJS.ProcessEnv,
+): Promise<LockResult> {
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  const fail = (outcome: string): LockResult => ({
+    outcome: `FAILED: ${outcome}`,
+    ok: false,
+    seconds: elapsed(),
+  });
+  const stack = readStack(LOCK_STACK);
+  const vars = variableArgs(stack, LOCK_STACK);
+  const s3 = stack.terraform?.backend?.s3;
+  const table = s3?.dynamodb_table;
+  if (typeof table !== "string" || typeof s3?.bucket !== "string" || typeof s3.key !== "string") {
+    return fail("the stack has no DynamoDB-locked s3 backend");
+  }
+  const lockId = `${s3.bucket}/${s3.key}`;
+  const lockItem = () => getItem(moto.url, account, table, { LockID: { S: lockId } });
+  const holderDir = join(dir, LOCK_STACK);
+  const contenderDir = join(dir, `${LOCK_STACK}-second-user`);
+  cpSync(holderDir, contenderDir, { recursive: true, verbatimSymlinks: true });
+
+  const holder = spawn("terraform", [`-chdir=${holderDir}`, "console", "-no-color", ...vars], {
+    env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  track(holder, "SIGINT");
+  let holderOutput = "";
+  holder.stdout.setEncoding("utf8").on("data", (d: string) => (holderOutput += d));
+  holder.stderr.setEncoding("utf8").on("data", (d: string) => (holderOutput += d));
+  const holderExit = new Promise<number>((resolve) => holder.on("close", (c) => resolve(c ?? 1)));
+  try {
+    let held: unknown;
+    for (let i = 0; i < 300 && !held && holder.exitCode === null; i++) {
+      held = await lockItem();
+      if (!held) await new Promise((r) => setTimeout(r, 200));
+    }
+    if (!held) return fail(`the holder never took the lock: ${holderOutput.trim().slice(-300)}`);
+    log(`lock: ${lockId} is held in ${table} by terraform console`);
+
+    const plan = ["plan", "-input=false", "-no-color", "-lock-timeout=0s", ...vars];
+    const blocked = await terraform(contenderDir, plan, env, 300);
+    const output = blocked.stdout + blocked.stderr;
+    if (blocked.code === 0 || !isLockHeldError(output)) {
+      return fail(
+        `the contending plan exited ${blocked.code} without a lock error: ${output.trim().slice(-400)}`,
+      );
+    }
+    log(`lock: the contending plan failed on the lock in ${seconds(blocked.seconds)}`);
+
+    holder.stdin.end();
+    const code = await holderExit;
+    if (await lockItem()) return fail(`the lock item remains after the holder exited (${code})`);
+    const free = await terraform(contenderDir, plan, env, 300);
+    if (free.code !== 0) {
+      return fail(
+        `after the release the plan exited ${free.code}: ${(free.stdout + free.stderr).trim().slice(-400)}`,
+      );
+    }
+    return {
+      outcome:
+        "ok: the contending plan failed on the lock while it was held, and ran after release",
+      ok: true,
+      seconds: elapsed(),
+    };
+  } finally {
+    if (holder.exitCode === null) holder.kill("SIGTERM");
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const cache = providerCache();
+  if (!cache.ready) {
+    log(`SKIPPED: ${cache.reason}`);
+    log(`prepare the provider cache once with: ${PREPARE_CACHE} (~33 min cold)`);
+    return skipAllowed ? 0 : 1;
+  }
+  log(cache.reason);
+  if (cache.note) log(`note: ${cache.note}`);
+
+  const installStarted = performance.now();
+  const motoServer = installMoto();
+  const installSeconds = (performance.now() - installStarted) / 1000;
+  log(`moto ${motoVersion(motoServer)} ready in ${seconds(installSeconds)} (${motoServer})`);
+  log(`synthesized in ${seconds(synthesize())} (npx tsx main.ts)`);
+
+  const list = parseExclusions(
+    JSON.parse(readFileSync(join(ROOT, "scripts", "e2e.exclusions.json"), "utf8")),
+  );
+  const stacks = STACKS.map((name) => ({ name, json: readStack(name) }));
+  const accounts = new Set(stacks.map((s) => accountOf(s.json, s.name)));
+  if (accounts.size !== 1) {
+    throw new Error(`the e2e stacks allow different accounts: ${[...accounts].join(", ")}`);
+  }
+  const account = [...accounts][0]!;
+  const zones = stacks.flatMap((s) => externalHostedZones(s.json));
+
+  const dir = workDir("terraform-e2e");
+  const moto = await startMoto({
+    motoServer,
+    accountId: account,
+    zoneIds: zones,
+    logFile: join(dir, "moto.log"),
+  });
+  log(`moto listening on ${moto.url} (pid ${moto.pid})`);
+  const results: StackResult[] = [];
+  let lock: LockResult = { outcome: "not run", ok: false, seconds: 0 };
+  let guard: GuardProxy | undefined;
+  try {
+    guard = await startGuardProxy(Number(new URL(moto.url).port), (r) =>
+      log(`guard proxy REFUSED ${r}`),
+    );
+    const keys = await createOperatorKey(moto.url, account, "e2e-operator");
+    log(`precondition: IAM user e2e-operator with an access key in account ${account}`);
+    for (const zone of zones) {
+      const id = await createHostedZone(moto.url, account, zone.name);
+      if (id !== zone.id) throw new Error(`hosted zone ${zone.name} got id ${id}, not ${zone.id}`);
+      log(`precondition: hosted zone ${zone.name} (${zone.id}) in account ${account}`);
+    }
+    const emulator: Emulator = { url: moto.url, ...keys };
+    const env = terraformEnv(cache, proxyEnv(guard.url));
+    for (const { name } of stacks) {
+      const result = await applyStack(name, dir, emulator, list, env);
+      results.push(result);
+      if (result.failure) {
+        log(`${name}: ${result.failure}`);
+        break;
+      }
+    }
+    if (results.length === stacks.length && results.every((r) => !r.failure)) {
+      lock = await lockTest(dir, moto, account, env);
+      log(`lock: ${lock.outcome}`);
+    }
+  } finally {
+    await guard?.close();
+    moto.stop();
+    if (keep) log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+
+  console.log("\ne2e: left out (scripts/e2e.exclusions.json, and what refers to it):");
+  const excluded = results.flatMap((r) => r.excluded.map((e) => ({ stack: r.stack, ...e })));
+  for (const e of excluded) console.log(`  ${e.stack} ${e.address}: ${e.reason}`);
+  for (const [stack, reason] of Object.entries(OUT_OF_SCOPE)) {
+    console.log(`  ${stack} (the whole stack): ${reason}`);
+  }
+  if (results.length === stacks.length && results.every((r) => !r.failure)) {
+    const used = new Set(results.flatMap((r) => r.used));
+    for (const entry of [...list.exclusions, ...list.knownDifferences].filter(
+      (e) => !used.has(e),
+    )) {
+      log(
+        `entry ${entry.match} of scripts/e2e.exclusions.json matched nothing: remove it if moto no longer needs it`,
+      );
+    }
+  }
+
+  console.log("\ne2e: summary");
+  const rows = [
+    [
+      "stack",
+      "applied/total",
+      "excluded",
+      "2nd-plan changes",
+      "init",
+      "apply",
+      "2nd plan",
+      "result",
+    ],
+  ];
+  for (const r of results) {
+    const changes =
+      r.secondPlanChanges === undefined
+        ? "-"
+        : `${r.secondPlanChanges} (${r.secondPlanChanges - r.knownChanges} unexpected)`;
+    const unexpected = (r.secondPlanChanges ?? 0) - r.knownChanges;
+    rows.push([
+      r.stack,
+      `${r.applied}/${r.total}`,
+      String(r.excluded.length),
+      changes,
+      seconds(r.durations.init),
+      seconds(r.durations.apply),
+      seconds(r.durations.plan),
+      r.failure ? "FAILED" : unexpected > 0 ? "CHANGES" : "ok",
+    ]);
+  }
+  for (const stack of STACKS.slice(results.length))
+    rows.push([stack, "-", "-", "-", "-", "-", "-", "not run"]);
+  console.log(table(rows).replace(/^/gm, "  "));
+  for (const r of results) {
+    for (const d of r.details) console.log(`  ${r.stack} second plan: ${d}`);
+    if (r.drift > 0) {
+      console.log(
+        `  ${r.stack} second plan: ${r.drift} resources read back differently than Terraform recorded them (drift: shown, not changes)`,
+      );
+    }
+  }
+  console.log(`  lock test (${LOCK_STACK}): ${lock.outcome} (${seconds(lock.seconds)})`);
+  console.log(
+    `  guard proxy: ${guard?.forwarded ?? 0} account-prefixed requests passed to moto, ${guard?.refused.length ?? 0} refused`,
+  );
+  for (const r of guard?.refused ?? []) console.log(`    refused: ${r}`);
+  console.log(
+    `  moto install/check ${seconds(installSeconds)}; total ${seconds((performance.now() - started) / 1000)}`,
+  );
+  if (cache.note) log(`note: ${cache.note}`);
+
+  const failed =
+    results.length !== stacks.length ||
+    results.some((r) => r.failure || (r.secondPlanChanges ?? 0) - r.knownChanges > 0) ||
+    !lock.ok ||
+    (guard?.refused.length ?? 0) > 0;
+  if (failed) {
+    for (const r of results.filter((x) => x.failure)) log(`${r.stack}: ${r.failure}`);
+    log("FAILED");
+    return 1;
+  }
+  log("passed");
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(
+      `e2e: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    process.exit(1);
+  },
+);
