@@ -7,7 +7,9 @@
 //   3. a second `plan -detailed-exitcode` of each: it must show no changes, other than the
 //      differences listed as moto's in scripts/e2e.exclusions.json;
 //   4. a lock test: while one Terraform run holds shared's lock, a plan with -lock-timeout=0 from
-//      a second copy must fail on the lock; once it is released, the same plan must run.
+//      a second copy must fail on the lock; once it is released, the same plan must run;
+//   5. a pull request's plan of shared and staging as the workflow runs it: init with the plan
+//      backend override from cdktf.out/pipeline/, which must assume the `-plan` state role.
 // Endpoints and keys exist only in override files written into temporary copies of the stacks.
 // Resources moto cannot apply are left out by scripts/e2e.exclusions.json, with reasons.
 // prod is out of scope: see OUT_OF_SCOPE.
@@ -65,6 +67,8 @@ const STACKS = ["state", "shared", "staging"] as const;
 const OUT_OF_SCOPE: Record<string, string> = {
   prod: "its account (222222222222) and its TLS certificate in its own hosted zone need fixtures of their own; the e2e covers the stacks of the shared account (111111111111)",
 };
+/** Stacks planned again the way a pull request's workflow plans them (pipeline.json). */
+const CI_PLAN_STACKS = ["shared", "staging"] as const;
 /** The stack whose lock is contended in the lock test (small, so the test is quick). */
 const LOCK_STACK = "shared";
 /** Values for variables without a default. */
@@ -318,6 +322,77 @@ async function lockTest(
   }
 }
 
+interface CiPlanResult {
+  stack: string;
+  ok: boolean;
+  outcome: string;
+  seconds: number;
+}
+
+/**
+ * A pull request's plan, as the workflow runs it: `terraform init -reconfigure` with the plan
+ * backend override that synth writes (cdktf.out/pipeline/<stack>.plan.tfbackend), then a plan with
+ * the plan variables. It must run, and the backend Terraform initialized must assume the stack's
+ * `-plan` state role (read from .terraform/terraform.tfstate, where init records it).
+ */
+async function ciPlanTest(
+  name: string,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<CiPlanResult> {
+  const started = performance.now();
+  const done = (ok: boolean, outcome: string): CiPlanResult => ({
+    stack: name,
+    ok,
+    outcome: ok ? `ok: ${outcome}` : `FAILED: ${outcome}`,
+    seconds: (performance.now() - started) / 1000,
+  });
+  const manifest = JSON.parse(readFileSync(join(ROOT, "cdktf.out", "pipeline.json"), "utf8")) as {
+    stacks: Record<string, { plan: { backendConfigFile: string; varFile: string } | null }>;
+  };
+  const plan = manifest.stacks[name]?.plan;
+  if (!plan) return done(false, `cdktf.out/pipeline.json has no plan for ${name}`);
+  const copy = join(dir, `${name}-ci-plan`);
+  cpSync(join(dir, name), copy, { recursive: true, verbatimSymlinks: true });
+  rmSync(join(copy, "second.tfplan"), { force: true });
+  const backendConfig = join(ROOT, "cdktf.out", plan.backendConfigFile);
+  const init = await terraform(
+    copy,
+    ["init", "-reconfigure", "-input=false", "-no-color", `-backend-config=${backendConfig}`],
+    env,
+    300,
+  );
+  if (init.code !== 0)
+    return done(false, `init with ${plan.backendConfigFile}: ${failureText(init)}`);
+  const recorded = JSON.parse(
+    readFileSync(join(copy, ".terraform", "terraform.tfstate"), "utf8"),
+  ) as {
+    backend?: { config?: { assume_role?: { role_arn?: string } } };
+  };
+  const role = recorded.backend?.config?.assume_role?.role_arn ?? "(none)";
+  if (!role.endsWith(`-${name}-plan`)) {
+    return done(false, `the backend assumes ${role}, not ${name}'s plan state role`);
+  }
+  const run = await terraform(
+    copy,
+    [
+      "plan",
+      "-input=false",
+      "-no-color",
+      "-lock-timeout=60s",
+      `-var-file=${join(ROOT, "cdktf.out", plan.varFile)}`,
+      ...variableArgs(readStack(name), name),
+    ],
+    env,
+    TIMEOUT_SECONDS,
+  );
+  if (run.code !== 0) return done(false, `plan: ${failureText(run)}`);
+  return done(
+    true,
+    `init with ${plan.backendConfigFile} (backend assumes ${role.split("/")[1]}), plan ran`,
+  );
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   return rows
@@ -368,6 +443,7 @@ async function main(): Promise<number> {
   log(`moto listening on ${moto.url} (pid ${moto.pid})`);
   const results: StackResult[] = [];
   let lock: LockResult = { outcome: "not run", ok: false, seconds: 0 };
+  const ciPlans: CiPlanResult[] = [];
   let guard: GuardProxy | undefined;
   try {
     guard = await startGuardProxy(Number(new URL(moto.url).port), (r) =>
@@ -393,6 +469,11 @@ async function main(): Promise<number> {
     if (results.length === stacks.length && results.every((r) => !r.failure)) {
       lock = await lockTest(dir, moto, account, env);
       log(`lock: ${lock.outcome}`);
+      for (const name of CI_PLAN_STACKS) {
+        const result = await ciPlanTest(name, dir, env);
+        ciPlans.push(result);
+        log(`CI plan of ${name}: ${result.outcome}`);
+      }
     }
   } finally {
     await guard?.close();
@@ -460,6 +541,12 @@ async function main(): Promise<number> {
     }
   }
   console.log(`  lock test (${LOCK_STACK}): ${lock.outcome} (${seconds(lock.seconds)})`);
+  for (const name of CI_PLAN_STACKS) {
+    const result = ciPlans.find((r) => r.stack === name);
+    console.log(
+      `  CI plan (${name}): ${result ? `${result.outcome} (${seconds(result.seconds)})` : "not run"}`,
+    );
+  }
   console.log(
     `  guard proxy: ${guard?.forwarded ?? 0} account-prefixed requests passed to moto, ${guard?.refused.length ?? 0} refused`,
   );
@@ -473,6 +560,8 @@ async function main(): Promise<number> {
     results.length !== stacks.length ||
     results.some((r) => r.failure || (r.secondPlanChanges ?? 0) - r.knownChanges > 0) ||
     !lock.ok ||
+    ciPlans.length !== CI_PLAN_STACKS.length ||
+    ciPlans.some((r) => !r.ok) ||
     (guard?.refused.length ?? 0) > 0;
   if (failed) {
     for (const r of results.filter((x) => x.failure)) log(`${r.stack}: ${r.failure}`);
