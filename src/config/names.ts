@@ -94,11 +94,6 @@ export function githubEnvironment(env: EnvironmentConfig): string {
   return env.githubEnvironment ?? env.name;
 }
 
-/** The role names IAM roles created by an environment stack start with (`orbit-staging-*`). */
-export function environmentRolePrefix(env: EnvironmentConfig): string {
-  return `${env.project.name}-${env.name}-`;
-}
-
 /**
  * The state role a stack's backend assumes: `<backend.tf.json role name>-<stack>` for `write`,
  * with `-plan` appended for `plan`. Each may touch one stack's state object and lock, nothing else.
@@ -118,11 +113,6 @@ export function stateRoleArn(backend: BackendConfig, stack: RemoteStateStack, ac
 /** Each stack's state object in the shared bucket. */
 export function stateKey(project: string, stack: string): string {
   return `${project}/${stack}.tfstate`;
-}
-
-/** The DynamoDB lock table's item ids for one state object: its lock and its digest. */
-export function lockItemIds(backend: BackendConfig, key: string) {
-  return { lock: `${backend.bucket}/${key}`, digest: `${backend.bucket}/${key}-md5` };
 }
 
 /** The accounts that hold CI identity: the shared account first, then the environments'. */

@@ -508,7 +508,7 @@ const ROLE_UPKEEP_ACTIONS = [
 const ENVIRONMENT_ROLE_ACTIONS = [...ROLE_POLICY_ACTIONS, ...ROLE_UPKEEP_ACTIONS];
 
 /** Pushing one image (layers, then the manifest) to one repository, and reading its tags. */
-export function publishStatements(repositoryArn: string): PolicyStatement[] {
+function publishStatements(repositoryArn: string): PolicyStatement[] {
   return [
     {
       Sid: "PushToTheRepository",
