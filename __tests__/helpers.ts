@@ -51,6 +51,13 @@ export function addresses(json: StackJson): string[] {
 
 export const committedBackend: BackendConfig = parseBackend(backendJson);
 
+/** backend.tf.json with some of its S3 settings changed (a value of undefined removes one). */
+export function backendWith(s3: Record<string, unknown>): BackendConfig {
+  return parseBackend({
+    terraform: { backend: { s3: { ...backendJson.terraform.backend.s3, ...s3 } } },
+  });
+}
+
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {

@@ -1,11 +1,10 @@
 import { App, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { buildPlatform } from "../../src/app";
-import { parseBackend } from "../../src/config/backend";
 import { parseConfig } from "../../src/config/load";
 import type { PlatformStack } from "../../src/stacks/platform-stack";
 import backendFile from "../../backend.tf.json";
-import { committedBackend, synth } from "../helpers";
+import { backendWith, committedBackend, synth } from "../helpers";
 
 function stacksOf(app: App): Record<string, PlatformStack> {
   return Object.fromEntries(
@@ -42,17 +41,7 @@ describe("remote state", () => {
   });
 
   it("uses S3 native locking when backend.tf.json asks for it", () => {
-    const backend = parseBackend({
-      terraform: {
-        backend: {
-          s3: {
-            ...backendFile.terraform.backend.s3,
-            dynamodb_table: undefined,
-            use_lockfile: true,
-          },
-        },
-      },
-    });
+    const backend = backendWith({ dynamodb_table: undefined, use_lockfile: true });
     const app = Testing.app();
     buildPlatform(app, parseConfig(), backend);
     expect(synth(stacksOf(app).prod!).terraform.backend?.s3).toEqual({

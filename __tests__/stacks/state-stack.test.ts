@@ -1,10 +1,8 @@
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { parseBackend } from "../../src/config/backend";
 import { parseConfig } from "../../src/config/load";
 import { StateStack } from "../../src/stacks/state-stack";
-import backendFile from "../../backend.tf.json";
-import { committedBackend, onlyResource, resourcesOf, synth } from "../helpers";
+import { backendWith, committedBackend, onlyResource, resourcesOf, synth } from "../helpers";
 
 const config = parseConfig();
 const stateStack = (backend = committedBackend) =>
@@ -208,17 +206,7 @@ describe("the state stack", () => {
   });
 
   it("with S3 lock files, lets each role put and delete only its own lock file", () => {
-    const lockfile = parseBackend({
-      terraform: {
-        backend: {
-          s3: {
-            ...backendFile.terraform.backend.s3,
-            dynamodb_table: undefined,
-            use_lockfile: true,
-          },
-        },
-      },
-    });
+    const lockfile = backendWith({ dynamodb_table: undefined, use_lockfile: true });
     const statements = policyOf(stateStack(lockfile), "orbit-terraform-state-shared-plan");
     expect(statements.find((s) => s.Sid === "TakeLockFile")).toEqual({
       Sid: "TakeLockFile",
@@ -230,17 +218,10 @@ describe("the state stack", () => {
   });
 
   it("creates no lock table when backend.tf.json locks with S3 lock files", () => {
-    const lockfileOnly = parseBackend({
-      terraform: {
-        backend: {
-          s3: {
-            ...backendFile.terraform.backend.s3,
-            bucket: "orbit-state-x",
-            dynamodb_table: undefined,
-            use_lockfile: true,
-          },
-        },
-      },
+    const lockfileOnly = backendWith({
+      bucket: "orbit-state-x",
+      dynamodb_table: undefined,
+      use_lockfile: true,
     });
     const json = stateStack(lockfileOnly);
     expect(resourcesOf(json, "aws_dynamodb_table")).toEqual({});
