@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { synthesize } from "../src/app";
 import { ConfigError } from "../src/config/errors";
 import { committedConfig } from "../src/config/load";
+import { committedEnvironment } from "./helpers";
 
 const freshDir = () => mkdtempSync(join(tmpdir(), "synth-"));
 
@@ -43,7 +44,7 @@ describe("synthesize", () => {
       ...committedConfig,
       environments: {
         ...committedConfig.environments,
-        prod: { ...committedConfig.environments.prod, network: { cidr: "10.0.0.0/33" } },
+        prod: { ...committedEnvironment("prod"), network: { cidr: "10.0.0.0/33" } },
       },
     };
     expect(() => synthesize({ outdir, input: broken })).toThrow(ConfigError);
@@ -58,7 +59,7 @@ describe("synthesize", () => {
       ...committedConfig,
       environments: {
         ...committedConfig.environments,
-        prod: { ...committedConfig.environments.prod, guardrails: { deployBudgetSeconds: 60 } },
+        prod: { ...committedEnvironment("prod"), guardrails: { deployBudgetSeconds: 60 } },
       },
     };
     expect(() => synthesize({ outdir, input: tightBudget })).toThrowError(

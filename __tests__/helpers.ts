@@ -2,7 +2,7 @@ import { TerraformStack, Testing } from "cdktf";
 import { parseBackend, type BackendConfig } from "../src/config/backend";
 import { ConfigError } from "../src/config/errors";
 import { committedConfig, parseConfig, type PlatformInput } from "../src/config/load";
-import type { EnvironmentInput, EnvironmentName, PlatformConfig } from "../src/config/schema";
+import type { EnvironmentConfig, EnvironmentInput, PlatformConfig } from "../src/config/schema";
 import { EnvironmentStack } from "../src/stacks/environment-stack";
 import { SharedStack } from "../src/stacks/shared-stack";
 import backendJson from "../backend.tf.json";
@@ -58,6 +58,20 @@ export function backendWith(s3: Record<string, unknown>): BackendConfig {
   });
 }
 
+/** A committed environment file's input; fails the test when there is no such file. */
+export function committedEnvironment(name: string): EnvironmentInput {
+  const env = committedConfig.environments[name];
+  if (env === undefined) throw new Error(`no committed environment ${name}`);
+  return env;
+}
+
+/** One parsed environment of `config`; fails the test when it has none of that name. */
+export function environmentOf(config: PlatformConfig, name: string): EnvironmentConfig {
+  const env = config.environments[name];
+  if (env === undefined) throw new Error(`no environment ${name}`);
+  return env;
+}
+
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
@@ -75,15 +89,12 @@ function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
 }
 
 /** The committed configuration with one environment's input patched. */
-export function configWith(
-  name: EnvironmentName,
-  patch: DeepPartial<EnvironmentInput>,
-): PlatformConfig {
+export function configWith(name: string, patch: DeepPartial<EnvironmentInput>): PlatformConfig {
   const input: PlatformInput = {
     ...committedConfig,
     environments: {
       ...committedConfig.environments,
-      [name]: merge(committedConfig.environments[name], patch),
+      [name]: merge(committedEnvironment(name), patch),
     },
   };
   return parseConfig(input);
@@ -94,13 +105,13 @@ export function configWith(
  * configuration with `patch` applied to that environment.
  */
 export function environmentStack(
-  name: EnvironmentName = "staging",
+  name = "staging",
   patch: DeepPartial<EnvironmentInput> = {},
 ): EnvironmentStack {
   const config = configWith(name, patch);
   const app = Testing.app();
   new SharedStack(app, "shared", config, committedBackend);
-  return new EnvironmentStack(app, config.environments[name], committedBackend);
+  return new EnvironmentStack(app, environmentOf(config, name), committedBackend);
 }
 
 /** The problems of the `ConfigError` that `attempt` throws; fails if it throws nothing. */

@@ -67,19 +67,19 @@ describe("pipeline manifest (cdktf.out/pipeline.json)", () => {
     const trusts = Object.values(resourcesOf(stacks.shared!, "aws_iam_role")).map((r) =>
       JSON.stringify(JSON.parse(r.assume_role_policy as string)),
     );
-    expect(manifest.stacks.prod.deploy?.githubEnvironment).toBe("production");
-    expect(manifest.stacks.staging.deploy?.githubEnvironment).toBe("staging");
+    expect(manifest.stacks.prod!.deploy?.githubEnvironment).toBe("production");
+    expect(manifest.stacks.staging!.deploy?.githubEnvironment).toBe("staging");
     for (const env of manifest.environments) {
-      const sub = `repo:${manifest.github.repository}:environment:${manifest.stacks[env].deploy!.githubEnvironment}`;
+      const sub = `repo:${manifest.github.repository}:environment:${manifest.stacks[env]!.deploy!.githubEnvironment}`;
       expect(trusts.some((t) => t.includes(`"${sub}"`))).toBe(true);
     }
     expect(manifest.environments).toEqual(["staging", "prod"]);
   });
 
   it("plans every remote-state stack through a read-and-lock state role the state stack creates; never the local state stack", () => {
-    expect(manifest.stacks.state.plan).toBeNull();
+    expect(manifest.stacks.state!.plan).toBeNull();
     for (const name of ["shared", "staging", "prod"] as const) {
-      const plan = manifest.stacks[name].plan!;
+      const plan = manifest.stacks[name]!.plan!;
       const backend = files[plan.backendConfigFile]!;
       const arn = /role_arn = "([^"]+)"/.exec(backend)![1]!;
       expect(arn).toBe(`arn:aws:iam::111111111111:role/orbit-terraform-state-${name}-plan`);
@@ -88,7 +88,10 @@ describe("pipeline manifest (cdktf.out/pipeline.json)", () => {
   });
 
   it("lets a plan of the shared stack reach other accounts through their plan roles, by variables the stack declares", () => {
-    const vars = JSON.parse(files[manifest.stacks.shared.plan!.varFile]!) as Record<string, string>;
+    const vars = JSON.parse(files[manifest.stacks.shared!.plan!.varFile]!) as Record<
+      string,
+      string
+    >;
     expect(vars).toEqual({
       account_role_arn_222222222222: "arn:aws:iam::222222222222:role/orbit-github-plan",
     });
@@ -97,14 +100,14 @@ describe("pipeline manifest (cdktf.out/pipeline.json)", () => {
       expect(declared).toHaveProperty(name);
       expect(ciRoles).toContain(arn);
     }
-    expect(JSON.parse(files[manifest.stacks.staging.plan!.varFile]!)).toEqual({});
+    expect(JSON.parse(files[manifest.stacks.staging!.plan!.varFile]!)).toEqual({});
   });
 
   it("addresses the image repository the shared stack creates, which the environments run", () => {
     const [repository] = Object.values(resourcesOf(stacks.shared!, "aws_ecr_repository"));
     expect(repository!.name).toBe(manifest.image.repositoryName);
     expect(manifest.image.repositoryUrl).toBe(
-      `${manifest.stacks.shared.account}.dkr.ecr.${manifest.stacks.shared.region}.amazonaws.com/orbit/app`,
+      `${manifest.stacks.shared!.account}.dkr.ecr.${manifest.stacks.shared!.region}.amazonaws.com/orbit/app`,
     );
     for (const env of manifest.environments) {
       const [task] = Object.values(resourcesOf(stacks[env]!, "aws_ecs_task_definition"));

@@ -2,17 +2,17 @@
 // local mirror, through the real S3 backend with DynamoDB locking:
 //   1. `state` with its local backend (its state file in the temporary copy), which creates the
 //      state bucket, lock table and state roles in moto;
-//   2. `shared`, then `staging`, each through the S3 backend in that bucket, assuming the state
+//   2. `shared`, then each non-production environment of the shared account, each through the S3 backend in that bucket, assuming the state
 //      role, locking in that table;
 //   3. a second `plan -detailed-exitcode` of each: it must show no changes, other than the
 //      differences listed as moto's in scripts/e2e.exclusions.json;
 //   4. a lock test: while one Terraform run holds shared's lock, a plan with -lock-timeout=0 from
 //      a second copy must fail on the lock; once it is released, the same plan must run;
-//   5. a pull request's plan of shared and staging as the workflow runs it: init with the plan
+//   5. a pull request's plan of shared and those environments as the workflow runs it: init with the plan
 //      backend override from cdktf.out/pipeline/, which must assume the `-plan` state role.
 // Endpoints and keys exist only in override files written into temporary copies of the stacks.
 // Resources moto cannot apply are left out by scripts/e2e.exclusions.json, with reasons.
-// prod is out of scope: see OUT_OF_SCOPE.
+// Environments in other accounts are out of scope: see e2eScope().
 //
 //   --skip-if-no-provider (or TERRAFORM_SKIP_IF_NO_PROVIDER=1): exit 0 with "SKIPPED" when the
 //   provider cache is not prepared.   --keep: keep the temporary directory (path printed).
@@ -63,12 +63,45 @@ import {
 } from "./terraform/run";
 import { externalHostedZones, resourceAddresses, type StackJson } from "./terraform/stack-json";
 
-const STACKS = ["state", "shared", "staging"] as const;
-const OUT_OF_SCOPE: Record<string, string> = {
-  prod: "its account (222222222222) and its TLS certificate in its own hosted zone need fixtures of their own; the e2e covers the stacks of the shared account (111111111111)",
-};
-/** Stacks planned again the way a pull request's workflow plans them (pipeline.json). */
-const CI_PLAN_STACKS = ["shared", "staging"] as const;
+interface Scope {
+  /** Applied in this order: state, shared, then the environments in scope. */
+  readonly stacks: readonly string[];
+  /** Environments left out, each with its reason. */
+  readonly outOfScope: Readonly<Record<string, string>>;
+  /** Stacks planned again the way a pull request's workflow plans them (pipeline.json). */
+  readonly ciPlanStacks: readonly string[];
+}
+
+/**
+ * The stacks of the shared account, from the pipeline manifest (so from the configuration): state,
+ * shared, and every non-production environment there. Environments in other accounts (the
+ * production ones) need fixtures of their own: their accounts and their TLS certificates in their
+ * own hosted zones.
+ */
+function e2eScope(): Scope {
+  const manifest = JSON.parse(readFileSync(join(ROOT, "cdktf.out", "pipeline.json"), "utf8")) as {
+    stacks: Record<string, { account: string }>;
+    release: Record<"nonProduction" | "production", { stack: string }[]>;
+  };
+  const home = manifest.stacks.shared!.account;
+  const environments = [...manifest.release.nonProduction, ...manifest.release.production];
+  const inScope = manifest.release.nonProduction
+    .map((target) => target.stack)
+    .filter((stack) => manifest.stacks[stack]!.account === home);
+  const outOfScope = Object.fromEntries(
+    environments
+      .filter((target) => !inScope.includes(target.stack))
+      .map(({ stack }) => [
+        stack,
+        `its account (${manifest.stacks[stack]!.account}) and its TLS certificate in its own hosted zone need fixtures of their own; the e2e covers the non-production stacks of the shared account (${home})`,
+      ]),
+  );
+  return {
+    stacks: ["state", "shared", ...inScope],
+    outOfScope,
+    ciPlanStacks: ["shared", ...inScope],
+  };
+}
 /** The stack whose lock is contended in the lock test (small, so the test is quick). */
 const LOCK_STACK = "shared";
 /** Values for variables without a default. */
@@ -425,7 +458,8 @@ async function main(): Promise<number> {
   const list = parseExclusions(
     JSON.parse(readFileSync(join(ROOT, "scripts", "e2e.exclusions.json"), "utf8")),
   );
-  const stacks = STACKS.map((name) => ({ name, json: readStack(name) }));
+  const scope = e2eScope();
+  const stacks = scope.stacks.map((name) => ({ name, json: readStack(name) }));
   const accounts = new Set(stacks.map((s) => accountOf(s.json, s.name)));
   if (accounts.size !== 1) {
     throw new Error(`the e2e stacks allow different accounts: ${[...accounts].join(", ")}`);
@@ -469,7 +503,7 @@ async function main(): Promise<number> {
     if (results.length === stacks.length && results.every((r) => !r.failure)) {
       lock = await lockTest(dir, moto, account, env);
       log(`lock: ${lock.outcome}`);
-      for (const name of CI_PLAN_STACKS) {
+      for (const name of scope.ciPlanStacks) {
         const result = await ciPlanTest(name, dir, env);
         ciPlans.push(result);
         log(`CI plan of ${name}: ${result.outcome}`);
@@ -485,7 +519,7 @@ async function main(): Promise<number> {
   console.log("\ne2e: left out (scripts/e2e.exclusions.json, and what refers to it):");
   const excluded = results.flatMap((r) => r.excluded.map((e) => ({ stack: r.stack, ...e })));
   for (const e of excluded) console.log(`  ${e.stack} ${e.address}: ${e.reason}`);
-  for (const [stack, reason] of Object.entries(OUT_OF_SCOPE)) {
+  for (const [stack, reason] of Object.entries(scope.outOfScope)) {
     console.log(`  ${stack} (the whole stack): ${reason}`);
   }
   if (results.length === stacks.length && results.every((r) => !r.failure)) {
@@ -529,7 +563,7 @@ async function main(): Promise<number> {
       r.failure ? "FAILED" : unexpected > 0 ? "CHANGES" : "ok",
     ]);
   }
-  for (const stack of STACKS.slice(results.length))
+  for (const stack of scope.stacks.slice(results.length))
     rows.push([stack, "-", "-", "-", "-", "-", "-", "not run"]);
   console.log(table(rows).replace(/^/gm, "  "));
   for (const r of results) {
@@ -541,7 +575,7 @@ async function main(): Promise<number> {
     }
   }
   console.log(`  lock test (${LOCK_STACK}): ${lock.outcome} (${seconds(lock.seconds)})`);
-  for (const name of CI_PLAN_STACKS) {
+  for (const name of scope.ciPlanStacks) {
     const result = ciPlans.find((r) => r.stack === name);
     console.log(
       `  CI plan (${name}): ${result ? `${result.outcome} (${seconds(result.seconds)})` : "not run"}`,
@@ -560,7 +594,7 @@ async function main(): Promise<number> {
     results.length !== stacks.length ||
     results.some((r) => r.failure || (r.secondPlanChanges ?? 0) - r.knownChanges > 0) ||
     !lock.ok ||
-    ciPlans.length !== CI_PLAN_STACKS.length ||
+    ciPlans.length !== scope.ciPlanStacks.length ||
     ciPlans.some((r) => !r.ok) ||
     (guard?.refused.length ?? 0) > 0;
   if (failed) {

@@ -1,11 +1,20 @@
 import { App } from "cdktf";
-import { chmodSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { assertBackendFitsProject, loadBackend, type BackendConfig } from "./config/backend";
 import { ConfigError } from "./config/errors";
 import { enforceRules, RuleViolationError } from "./rules";
 import { parseConfig, type PlatformInput } from "./config/load";
-import { ENVIRONMENT_NAMES, type PlatformConfig } from "./config/schema";
+import { remoteStateStacks } from "./config/names";
+import type { PlatformConfig } from "./config/schema";
 import { writePipelineFiles } from "./pipeline";
 import { EnvironmentStack } from "./stacks/environment-stack";
 import { SharedStack } from "./stacks/shared-stack";
@@ -15,8 +24,8 @@ import { StateStack } from "./stacks/state-stack";
 export function buildPlatform(app: App, config: PlatformConfig, backend: BackendConfig): void {
   new StateStack(app, "state", config, backend);
   new SharedStack(app, "shared", config, backend);
-  for (const name of ENVIRONMENT_NAMES) {
-    new EnvironmentStack(app, config.environments[name], backend);
+  for (const env of Object.values(config.environments)) {
+    new EnvironmentStack(app, env, backend);
   }
 }
 
@@ -38,7 +47,7 @@ export function synthesize(options: SynthesizeOptions = {}): void {
   const config = parseConfig(options.input);
   for (const warning of config.warnings) console.warn(`Warning: ${warning}`);
   const backend = loadBackend(options.backendFile);
-  assertBackendFitsProject(backend, config.project);
+  assertBackendFitsProject(backend, config.project, remoteStateStacks(config));
   const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
 
   const target = resolve(outdir);
@@ -53,11 +62,25 @@ export function synthesize(options: SynthesizeOptions = {}): void {
     for (const warning of report.warnings) console.warn(`Warning: ${warning}`);
     for (const s of report.suppressions)
       console.warn(`Suppressed ${s.ruleId} on ${s.path}: ${s.reason}`);
+    const vanished = vanishedStacks(target, staging);
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);
+    // The cdktf CLI lists `stacks/` before running the app and afterwards deletes each directory
+    // whose stack is gone, without `force`: leave it an empty one to delete, or it fails on ENOENT.
+    if (process.env.CDKTF_OUTDIR !== undefined) {
+      for (const name of vanished) mkdirSync(join(target, "stacks", name));
+    }
   } finally {
     if (existsSync(staging)) rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** The stack directories of the previous output that the new one no longer has. */
+function vanishedStacks(previous: string, next: string): string[] {
+  const stacks = (dir: string) =>
+    existsSync(join(dir, "stacks")) ? readdirSync(join(dir, "stacks")) : [];
+  const kept = new Set(stacks(next));
+  return stacks(previous).filter((name) => !kept.has(name));
 }
 
 /** Runs `main`, printing configuration errors without a stack trace, and exits non-zero on failure. */

@@ -16,8 +16,9 @@ import {
   ciAccounts,
   ciNames,
   githubEnvironment,
+  environmentOf,
   imageRepository,
-  REMOTE_STATE_STACKS,
+  remoteStateStacks,
   sharedAccount,
   stackAccount,
   stackRegion,
@@ -25,7 +26,7 @@ import {
   type RemoteStateStack,
   type StackName,
 } from "./config/names";
-import { ENVIRONMENT_NAMES, type EnvironmentName, type PlatformConfig } from "./config/schema";
+import type { PlatformConfig, Tier } from "./config/schema";
 import { PROMOTED_TAG_PREFIX } from "./constructs/image-repository";
 
 export const PIPELINE_MANIFEST = "pipeline.json";
@@ -62,9 +63,23 @@ export interface PipelineManifest {
     readonly publishRoleArn: string;
     readonly promotedTagPrefix: string;
   };
-  /** Deploy order: staging before prod. */
-  readonly environments: readonly EnvironmentName[];
+  /** Every environment in release order: all non-production ones, then all production ones. */
+  readonly environments: readonly string[];
+  /**
+   * What the release deploys, in two waves: every non-production environment (each smoke-tested),
+   * then every production one, each behind its own GitHub environment's approval.
+   */
+  readonly release: Readonly<Record<"nonProduction" | "production", readonly ReleaseTarget[]>>;
+  /** The stacks a pull request plans: `shared` and every environment. */
+  readonly planStacks: readonly string[];
   readonly stacks: Readonly<Record<StackName, StackEntry>>;
+}
+
+/** One deploy of a release: a stack and the GitHub environment its deploy job runs in. */
+export interface ReleaseTarget {
+  readonly stack: string;
+  readonly githubEnvironment: string;
+  readonly tier: Tier;
 }
 
 interface PipelineFile {
@@ -117,13 +132,22 @@ export function pipelineFiles(config: PlatformConfig, backend: BackendConfig): P
         ? null
         : {
             roleArn: arn.role(stackAccount(config, stack), names.deployRole(stack)),
-            githubEnvironment: githubEnvironment(config.environments[stack]),
+            githubEnvironment: githubEnvironment(environmentOf(config, stack)),
           },
   });
 
   const stacks = Object.fromEntries(
-    (["state", ...REMOTE_STATE_STACKS] as const).map((stack) => [stack, entry(stack)]),
-  ) as Record<StackName, StackEntry>;
+    ["state", ...remoteStateStacks(config)].map((stack) => [stack, entry(stack)]),
+  );
+  const environments = Object.values(config.environments);
+  const targets = (production: boolean): ReleaseTarget[] =>
+    environments
+      .filter((env) => (env.tier === "production") === production)
+      .map((env) => ({
+        stack: env.name,
+        githubEnvironment: githubEnvironment(env),
+        tier: env.tier,
+      }));
 
   const manifest: PipelineManifest = {
     version: 1,
@@ -137,7 +161,9 @@ export function pipelineFiles(config: PlatformConfig, backend: BackendConfig): P
       publishRoleArn: arn.role(repository.account, names.publishRole),
       promotedTagPrefix: PROMOTED_TAG_PREFIX,
     },
-    environments: ENVIRONMENT_NAMES,
+    environments: environments.map((env) => env.name),
+    release: { nonProduction: targets(false), production: targets(true) },
+    planStacks: remoteStateStacks(config),
     stacks,
   };
   return [{ path: PIPELINE_MANIFEST, content: `${JSON.stringify(manifest, null, 2)}\n` }, ...files];

@@ -35,7 +35,11 @@ describe("backend.tf.json", () => {
     );
     expect(
       configProblems(() =>
-        assertBackendFitsProject(backend, { sharedAccountIds: ["111111111111"] }),
+        assertBackendFitsProject(backend, { sharedAccountIds: ["111111111111"] }, [
+          "shared",
+          "staging",
+          "prod",
+        ]),
       ),
     ).toEqual([
       expect.stringMatching(
@@ -51,7 +55,11 @@ describe("backend.tf.json", () => {
     );
     expect(
       configProblems(() =>
-        assertBackendFitsProject(backend, { sharedAccountIds: ["111111111111"] }),
+        assertBackendFitsProject(backend, { sharedAccountIds: ["111111111111"] }, [
+          "shared",
+          "staging",
+          "prod",
+        ]),
       ),
     ).toEqual([
       expect.stringMatching(

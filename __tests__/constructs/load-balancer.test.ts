@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/errors";
 import { parseConfig, committedConfig } from "../../src/config/load";
-import { environmentStack, onlyResource, resourcesOf, synth, type StackJson } from "../helpers";
+import {
+  committedEnvironment,
+  environmentStack,
+  onlyResource,
+  resourcesOf,
+  synth,
+  type StackJson,
+} from "../helpers";
 
 type Resource = Record<string, unknown>;
 const listeners = (json: StackJson) => Object.values(resourcesOf(json, "aws_lb_listener"));
@@ -206,8 +213,8 @@ describe("without TLS", () => {
     environments: {
       ...committedConfig.environments,
       [name]: {
-        ...committedConfig.environments[name],
-        loadBalancer: { deletionProtection: false },
+        ...committedEnvironment(name),
+        loadBalancer: { deletionProtection: name === "prod" },
       },
     },
   });
@@ -220,7 +227,7 @@ describe("without TLS", () => {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).problems).toEqual([
         expect.stringMatching(
-          /^prod\.loadBalancer\.tls: \(not set\) is required in prod, .*fix: set loadBalancer\.tls in src\/config\/prod\.ts/,
+          /^prod\.loadBalancer\.tls: \(not set\) is required in a production tier, .*fix: set loadBalancer\.tls/,
         ),
       ]);
     }

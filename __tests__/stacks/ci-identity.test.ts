@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load";
 import { EnvironmentStack } from "../../src/stacks/environment-stack";
 import { SharedStack } from "../../src/stacks/shared-stack";
-import { committedBackend, resourcesOf, synth, type StackJson } from "../helpers";
+import { committedBackend, environmentOf, resourcesOf, synth, type StackJson } from "../helpers";
 
 /**
  * GitHub Actions' identity, read back from the synthesized shared stack. Every role is located by
@@ -232,8 +232,8 @@ describe("GitHub OIDC identity (shared stack)", () => {
     expect(denies.NoLongLivedCredentials).toMatchObject({
       Action: expect.arrayContaining(["iam:CreateUser", "iam:CreateAccessKey"]),
     });
-    expect(denies.OnlyThisRegion).toMatchObject({
-      Condition: { StringNotEquals: { "aws:RequestedRegion": "eu-west-1" } },
+    expect(denies.OnlyTheseRegions).toMatchObject({
+      Condition: { StringNotEquals: { "aws:RequestedRegion": ["eu-west-1"] } },
     });
   });
 
@@ -346,8 +346,8 @@ describe("roles created by the environment stacks", () => {
     "%s: every role carries the boundary of its account, so the deploy role can create it",
     (name) => {
       const app = Testing.app();
-      const json = synth(new EnvironmentStack(app, config.environments[name], committedBackend));
-      const account = config.environments[name].allowedAccountIds[0];
+      const json = synth(new EnvironmentStack(app, environmentOf(config, name), committedBackend));
+      const account = environmentOf(config, name).allowedAccountIds[0];
       const created = Object.values(resourcesOf(json, "aws_iam_role"));
       expect(created.length).toBeGreaterThanOrEqual(4);
       for (const r of created) {

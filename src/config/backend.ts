@@ -7,7 +7,6 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError, explainBuiltinIssue, formatIssues } from "./errors";
 import { explain, region } from "./rules";
-import { ENVIRONMENT_NAMES } from "./schema";
 
 export const BACKEND_FILE = "backend.tf.json";
 
@@ -168,6 +167,7 @@ export function loadBackend(path: string = BACKEND_FILE): BackendConfig {
 export function assertBackendFitsProject(
   backend: BackendConfig,
   project: { sharedAccountIds: readonly string[] },
+  stacks: readonly string[],
 ): void {
   const field = `${BACKEND_FILE}.terraform.backend.s3.assume_role.role_arn`;
   const value = JSON.stringify(backend.stateRole.arn);
@@ -183,9 +183,7 @@ export function assertBackendFitsProject(
     );
   }
   // IAM caps role names at 64 characters; the longest state role name adds `-<stack>-plan`.
-  const longestSuffix = Math.max(
-    ...["shared", ...ENVIRONMENT_NAMES].map((s) => `-${s}-plan`.length),
-  );
+  const longestSuffix = Math.max(...stacks.map((s) => `-${s}-plan`.length));
   if (backend.stateRole.name.length + longestSuffix > 64) {
     problems.push(
       `${field}: ${value} ` +

@@ -1,27 +1,102 @@
+import { readdirSync } from "node:fs";
+import { basename, join, relative } from "node:path";
+import { require as tsRequire } from "tsx/cjs/api";
+import { crossEnvironmentProblems } from "./cross-environment";
 import { ConfigError, explainBuiltinIssue, formatIssues } from "./errors";
-import { githubEnvironment } from "./names";
 import { explain } from "./rules";
 import {
-  ENVIRONMENT_NAMES,
   EnvironmentSchema,
   ProjectSchema,
   type EnvironmentConfig,
   type EnvironmentInput,
-  type EnvironmentName,
   type PlatformConfig,
   type ProjectInput,
 } from "./schema";
-import { prod } from "./prod";
 import { project } from "./project";
-import { staging } from "./staging";
+import { tierProblems } from "./tier";
 
 export interface PlatformInput {
   readonly project: ProjectInput;
-  readonly environments: Readonly<Record<EnvironmentName, EnvironmentInput>>;
+  /** Environment inputs by name (the file name under `src/config/environments/`). */
+  readonly environments: Readonly<Record<string, EnvironmentInput>>;
 }
 
-/** The configuration committed in `src/config/`. */
-export const committedConfig: PlatformInput = { project, environments: { staging, prod } };
+/** Where the environment files live: one `<name>.ts` per environment, nothing else to edit. */
+export const ENVIRONMENTS_DIR = join(__dirname, "environments");
+
+/** `state` and `shared` are stacks of their own; an environment's stack takes its name. */
+const RESERVED_NAMES = ["state", "shared"];
+/**
+ * Environment names: short, because they are part of every resource name (`<project>-<env>-alb`
+ * must fit the load balancer's 32 characters), and lower-case, because S3 and ECR names are.
+ */
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,10}[a-z0-9]$/;
+
+/**
+ * Reads every `<name>.ts` in `dir`: its default export is the environment's input, its file name
+ * the environment's name. Adding an environment is adding a file; removing the file removes it.
+ */
+export function loadEnvironmentFiles(dir: string = ENVIRONMENTS_DIR): Record<string, unknown> {
+  const files = readdirSync(dir)
+    .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
+    .sort();
+  return Object.fromEntries(
+    files.map((file) => {
+      // tsx's require loads TypeScript under tsx, vitest and plain node alike.
+      const module = tsRequire(join(dir, file), __filename) as { default?: unknown };
+      return [basename(file, ".ts"), module.default];
+    }),
+  );
+}
+
+/** The configuration committed in `src/config/`: the project and every environment file. */
+export const committedConfig: PlatformInput = {
+  project,
+  environments: loadEnvironmentFiles() as PlatformInput["environments"],
+};
+
+/** Problems with the set of environments as a whole: names, and the tiers a release needs. */
+function environmentSetProblems(names: readonly string[], tiers: readonly unknown[]): string[] {
+  const where = relative(process.cwd(), ENVIRONMENTS_DIR) || ENVIRONMENTS_DIR;
+  const problems = names.flatMap((name) => {
+    if (RESERVED_NAMES.includes(name)) {
+      return [
+        `${where}/${name}.ts: ${JSON.stringify(name)} ` +
+          explain(
+            "is the name of a stack the platform already has",
+            `any name but ${RESERVED_NAMES.map((n) => `"${n}"`).join(" and ")}`,
+            "rename the file",
+          ),
+      ];
+    }
+    if (!ENVIRONMENT_NAME.test(name)) {
+      return [
+        `${where}/${name}.ts: ${JSON.stringify(name)} ` +
+          explain(
+            "is not a usable environment name (the file name is the environment's name)",
+            "2 to 12 characters of a-z, 0-9 and -, starting with a letter and not ending with -",
+            'rename the file, e.g. "dev.ts" or "prod-us.ts"',
+          ),
+      ];
+    }
+    return [];
+  });
+  // The release deploys every non-production environment, smoke-tests it, then each production
+  // one behind its approval (.github/workflows/release.yml): it needs one of each.
+  for (const tier of ["non-production", "production"]) {
+    if (!tiers.includes(tier)) {
+      problems.push(
+        `${where}: no environment has tier "${tier}" ` +
+          explain(
+            "and the release deploys non-production environments first, then production ones",
+            "at least one environment of each tier",
+            `add a file with tier: "${tier}" (copy ${tier === "production" ? "prod.ts" : "staging.ts"})`,
+          ),
+      );
+    }
+  }
+  return problems;
+}
 
 /**
  * Parses and cross-checks the whole configuration. Collects every problem of every environment
@@ -36,94 +111,44 @@ export function parseConfig(input: PlatformInput = committedConfig): PlatformCon
     problems.push(...formatIssues("project", input.project, projectResult.error.issues));
   }
 
-  const environments: Partial<Record<EnvironmentName, EnvironmentConfig>> = {};
-  for (const name of ENVIRONMENT_NAMES) {
+  const names = Object.keys(input.environments).sort();
+  problems.push(
+    ...environmentSetProblems(
+      names,
+      names.map((name) => (input.environments[name] as { tier?: unknown } | undefined)?.tier),
+    ),
+  );
+
+  const parsed: EnvironmentConfig[] = [];
+  for (const name of names) {
     const raw = input.environments[name];
     const result = EnvironmentSchema.safeParse(raw, { error: explainBuiltinIssue });
     if (!result.success) {
       problems.push(...formatIssues(name, raw, result.error.issues));
       continue;
     }
-    if (projectResult.success && result.data.region !== projectResult.data.region) {
-      problems.push(
-        `${name}.region: ${JSON.stringify(result.data.region)} ` +
-          explain(
-            `differs from project.region ${JSON.stringify(projectResult.data.region)}`,
-            "the project's region, where the shared image repository lives",
-            "set both to the same region (cross-region pulls bypass the VPC endpoints)",
-          ),
+    problems.push(...tierProblems(name, result.data));
+    if (result.data.tier !== "production" && !result.data.loadBalancer.tls) {
+      warnings.push(
+        `${name}.loadBalancer.tls is not set: ${name} serves plain HTTP on port 80. ` +
+          "Set it to serve HTTPS (see docs/request-path.md).",
       );
     }
-    if (!result.data.loadBalancer.tls) {
-      if (name === "prod") {
-        problems.push(
-          `prod.loadBalancer.tls: (not set) ` +
-            explain(
-              "is required in prod, which must serve HTTPS only",
-              "{ domainName, hostedZoneId } or { domainName, certificateArn }",
-              'set loadBalancer.tls in src/config/prod.ts, e.g. { domainName: "app.example.com", hostedZoneId: "Z..." }',
-            ),
-        );
-      } else {
-        warnings.push(
-          `${name}.loadBalancer.tls is not set: ${name} serves plain HTTP on port 80. ` +
-            "Set it to serve HTTPS (see docs/load-balancer.md).",
-        );
-      }
-    }
     if (projectResult.success) {
-      environments[name] = { ...result.data, name, project: projectResult.data };
+      parsed.push({ ...result.data, name, project: projectResult.data });
     }
   }
 
-  problems.push(...sharedZoneProblems(environments), ...githubEnvironmentProblems(environments));
+  // Release order: every non-production environment first, then the production ones.
+  const environments = [
+    ...parsed.filter((env) => env.tier !== "production"),
+    ...parsed.filter((env) => env.tier === "production"),
+  ];
+  problems.push(...crossEnvironmentProblems(environments));
   if (problems.length > 0 || !projectResult.success) throw new ConfigError(problems);
   return {
     project: projectResult.data,
     warnings,
-    environments: environments as Record<EnvironmentName, EnvironmentConfig>,
+    environments: Object.fromEntries(environments.map((env) => [env.name, env])),
   };
-}
-
-/**
- * A Route 53 hosted zone belongs to one account, and each environment's provider may act only in
- * its own accounts: two environments in different accounts cannot both write records in one zone.
- */
-function sharedZoneProblems(
-  environments: Partial<Record<EnvironmentName, EnvironmentConfig>>,
-): string[] {
-  const [first, second] = ENVIRONMENT_NAMES.map((name) => environments[name]);
-  const zone = first?.loadBalancer.tls?.hostedZoneId;
-  if (!first || !second || !zone || zone !== second.loadBalancer.tls?.hostedZoneId) return [];
-  if (first.allowedAccountIds.some((account) => second.allowedAccountIds.includes(account)))
-    return [];
-  return [
-    `${second.name}.loadBalancer.tls.hostedZoneId: ${JSON.stringify(zone)} ` +
-      explain(
-        `is also ${first.name}'s zone, but ${first.name} and ${second.name} run in different accounts and a zone belongs to one`,
-        "a hosted zone in this environment's own account",
-        `delegate a subzone (e.g. for ${second.loadBalancer.tls?.domainName}) to ${second.name}'s account and use its id`,
-      ),
-  ];
-}
-
-/**
- * Each deploy role trusts the jobs of one GitHub environment; two environments sharing one would
- * let a staging job deploy prod without prod's reviewers.
- */
-function githubEnvironmentProblems(
-  environments: Partial<Record<EnvironmentName, EnvironmentConfig>>,
-): string[] {
-  const [first, second] = ENVIRONMENT_NAMES.map((name) => environments[name]);
-  if (!first || !second) return [];
-  const name = githubEnvironment(first);
-  if (name.toLowerCase() !== githubEnvironment(second).toLowerCase()) return [];
-  return [
-    `${second.name}.githubEnvironment: ${JSON.stringify(githubEnvironment(second))} ` +
-      explain(
-        `is also ${first.name}'s GitHub environment (names are case-insensitive)`,
-        "a GitHub environment of its own",
-        `use e.g. "production", and give it required reviewers: its deploy role trusts that environment's jobs alone`,
-      ),
-  ];
 }

@@ -5,13 +5,7 @@
  * so they cannot drift apart.
  */
 import type { BackendConfig } from "./backend";
-import {
-  ENVIRONMENT_NAMES,
-  type EnvironmentConfig,
-  type EnvironmentName,
-  type PlatformConfig,
-  type ProjectConfig,
-} from "./schema";
+import type { EnvironmentConfig, PlatformConfig, ProjectConfig } from "./schema";
 
 /** GitHub Actions' OIDC issuer (no scheme), as IAM condition keys spell it. */
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
@@ -21,9 +15,13 @@ export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
 export const CI_SESSION_SECONDS = 3600;
 
 /** Stacks whose state is in the S3 bucket (the `state` stack's own state is local). */
-export const REMOTE_STATE_STACKS = ["shared", ...ENVIRONMENT_NAMES] as const;
-export type RemoteStateStack = (typeof REMOTE_STATE_STACKS)[number];
-export type StackName = "state" | RemoteStateStack;
+export function remoteStateStacks(config: PlatformConfig): string[] {
+  return ["shared", ...Object.keys(config.environments)];
+}
+/** `shared` or an environment's name. */
+export type RemoteStateStack = string;
+/** `state`, `shared` or an environment's name. */
+export type StackName = string;
 
 /** `write`: read, write and lock one stack's state (apply). `plan`: read it and take its lock. */
 export type StateAccess = "write" | "plan";
@@ -39,32 +37,58 @@ export function sharedAccount(project: ProjectConfig): string {
   return project.sharedAccountIds[0]!;
 }
 
+/** The environment a stack deploys; throws for `state`, `shared` and unknown names. */
+export function environmentOf(config: PlatformConfig, stack: StackName): EnvironmentConfig {
+  const env = Object.hasOwn(config.environments, stack) ? config.environments[stack] : undefined;
+  if (env === undefined) throw new Error(`${stack} is not an environment`);
+  return env;
+}
+
 /** The one account a stack runs in. */
 export function stackAccount(config: PlatformConfig, stack: StackName): string {
   return stack === "state" || stack === "shared"
     ? sharedAccount(config.project)
-    : config.environments[stack].allowedAccountIds[0]!;
+    : environmentOf(config, stack).allowedAccountIds[0]!;
 }
 
 /** The region a stack runs in. */
 export function stackRegion(config: PlatformConfig, stack: StackName): string {
   return stack === "state" || stack === "shared"
     ? config.project.region
-    : config.environments[stack].region;
+    : environmentOf(config, stack).region;
 }
 
-/** The service image's repository in the shared account, addressed without reading its state. */
-export function imageRepository(project: ProjectConfig) {
+/** The regions the environments in `account` run in, the project's region first if among them. */
+export function accountRegions(config: PlatformConfig, account: string): string[] {
+  const regions = Object.values(config.environments)
+    .filter((env) => env.allowedAccountIds.includes(account))
+    .map((env) => env.region);
+  if (account === sharedAccount(config.project)) regions.unshift(config.project.region);
+  return [...new Set(regions)];
+}
+
+/**
+ * The service image's repository in the shared account, addressed without reading its state. In
+ * `region` other than the project's, the replica the shared stack replicates every push to.
+ */
+export function imageRepository(project: ProjectConfig, region: string = project.region) {
   const account = sharedAccount(project);
   const name = `${project.name}/app`;
-  const registry = `${account}.dkr.ecr.${project.region}.amazonaws.com`;
+  const registry = `${account}.dkr.ecr.${region}.amazonaws.com`;
   return {
     name,
     account,
+    region,
     registry,
     url: `${registry}/${name}`,
-    arn: `arn:aws:ecr:${project.region}:${account}:repository/${name}`,
+    arn: `arn:aws:ecr:${region}:${account}:repository/${name}`,
   };
+}
+
+/** The regions other than the project's that run an environment: the image's replicas. */
+export function replicaRegions(config: PlatformConfig): string[] {
+  const regions = Object.values(config.environments).map((env) => env.region);
+  return [...new Set(regions)].filter((region) => region !== config.project.region).sort();
 }
 
 /** The names of the CI identity. Roles have the same names in every account they exist in. */
@@ -75,7 +99,7 @@ export function ciNames(project: ProjectConfig) {
     repository,
     planRole: `${name}-github-plan`,
     publishRole: `${name}-github-publish`,
-    deployRole: (env: EnvironmentName) => `${name}-github-deploy-${env}`,
+    deployRole: (env: string) => `${name}-github-deploy-${env}`,
     /** Matches every CI role, for the boundary's "hands off" statement. */
     rolePattern: `${name}-github-*`,
     boundaryPolicy: `${name}-ci-boundary`,
@@ -120,7 +144,7 @@ export function ciAccounts(config: PlatformConfig): string[] {
   return [
     ...new Set([
       sharedAccount(config.project),
-      ...ENVIRONMENT_NAMES.map((name) => stackAccount(config, name)),
+      ...Object.keys(config.environments).map((name) => stackAccount(config, name)),
     ]),
   ];
 }

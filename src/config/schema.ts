@@ -17,8 +17,13 @@ import {
   vpcCidr,
 } from "./rules";
 
-export const ENVIRONMENT_NAMES = ["staging", "prod"] as const;
-export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+/**
+ * What an environment protects. `production` turns on every protection (TLS, deletion protection,
+ * Multi-AZ, alarm recipients, retention minimums: `src/config/tier.ts`); `non-production` lets an
+ * environment be cheap and torn down. Policy follows the tier, never the environment's name.
+ */
+export const TIERS = ["production", "non-production"] as const;
+export type Tier = (typeof TIERS)[number];
 
 /** NAT gateway modes; see `Network` for what each costs. */
 export const NAT_MODES = ["none", "single", "perAz"] as const;
@@ -750,7 +755,19 @@ export const GitHubSchema = z.strictObject({
 
 export const EnvironmentSchema = z
   .strictObject({
-    /** The AWS region of every resource of the environment. */
+    /** What the environment protects; see `TIERS`. Required: a deliberate choice per environment. */
+    tier: z.enum(
+      TIERS,
+      explain(
+        "is not a tier",
+        TIERS.map((t) => `"${t}"`).join(" or "),
+        'set tier: "production" for an environment customers use, "non-production" otherwise',
+      ),
+    ),
+    /**
+     * The AWS region of every resource of the environment. The image repository is replicated to
+     * it when it differs from `project.region`.
+     */
     region,
     /**
      * The only account(s) the environment's provider may act in (`allowed_account_ids`), so a plan
@@ -970,7 +987,10 @@ export const ProjectSchema = z.strictObject({
         'use a short lower-case name such as "orbit"',
       ),
     ),
-  /** Region of the `shared` stack (ECR, CI roles); the environments must use it too. */
+  /**
+   * Region of the `state` and `shared` stacks and of the image repository; environments elsewhere
+   * pull from a replica in their own region.
+   */
   region,
   /** The account of the `state` and `shared` stacks (and of the image repository). */
   sharedAccountIds: accountIds,
@@ -993,7 +1013,8 @@ export type ProjectConfig = z.output<typeof ProjectSchema>;
 
 /** An environment's settings with the project-wide values it inherits. */
 export interface EnvironmentConfig extends EnvironmentSettings {
-  readonly name: EnvironmentName;
+  /** The file name under `src/config/environments/`, which is also the stack's name. */
+  readonly name: string;
   readonly project: ProjectConfig;
 }
 
@@ -1001,10 +1022,19 @@ export interface PlatformConfig {
   readonly project: ProjectConfig;
   /** Accepted but questionable settings, printed at synth. */
   readonly warnings: readonly string[];
-  readonly environments: Readonly<Record<EnvironmentName, EnvironmentConfig>>;
+  /** Every environment by name, in release order: non-production first, then by name. */
+  readonly environments: Readonly<Record<string, EnvironmentConfig>>;
 }
 
-/** Every account the environments run in, once each. */
-export function environmentAccounts(config: PlatformConfig): string[] {
-  return [...new Set(Object.values(config.environments).flatMap((env) => env.allowedAccountIds))];
+/** The environments in release order: every non-production one first, then by name. */
+export function environmentList(config: PlatformConfig): EnvironmentConfig[] {
+  return Object.values(config.environments);
+}
+
+/** Every account the environments run in (in `region`, when given), once each. */
+export function environmentAccounts(config: PlatformConfig, region?: string): string[] {
+  const envs = Object.values(config.environments).filter(
+    (env) => region === undefined || env.region === region,
+  );
+  return [...new Set(envs.flatMap((env) => env.allowedAccountIds))];
 }

@@ -12,13 +12,14 @@ import {
   GITHUB_OIDC_HOST,
   type ciNames,
 } from "../config/names";
-import type { EnvironmentName } from "../config/schema";
 import { policyDocument, type PolicyStatement } from "../lib/iam";
 
 /** An environment whose deploy role lives in this account. */
 export interface Deployment {
   /** The role is `<project>-github-deploy-<name>`. */
-  readonly name: EnvironmentName;
+  readonly name: string;
+  /** The environment's region: its deploy role acts there alone. */
+  readonly region: string;
   /** The GitHub environment whose jobs may assume the role. */
   readonly githubEnvironment: string;
   /** The roles and resources the environment stack creates are named `<namePrefix>-...`. */
@@ -33,7 +34,11 @@ export interface CiAccountIdentityProps {
   /** The provider of this account. */
   readonly provider: AwsProvider;
   readonly accountId: string;
-  readonly region: string;
+  /**
+   * The regions the account's stacks act in (its environments', and the project's in the shared
+   * account): the boundary denies every regional call elsewhere.
+   */
+  readonly regions: readonly string[];
   readonly names: ReturnType<typeof ciNames>;
   /** Plan state roles of the stacks planned with this account's credentials. */
   readonly planStateRoleArns: readonly string[];
@@ -78,7 +83,7 @@ export class CiAccountIdentity extends Construct {
   public readonly planRole: IamRole;
   public readonly publishRole?: IamRole;
   public readonly boundary?: IamPolicy;
-  public readonly deployRoles: Partial<Record<EnvironmentName, IamRole>> = {};
+  public readonly deployRoles: Record<string, IamRole> = {};
 
   constructor(
     scope: Construct,
@@ -240,7 +245,8 @@ export class CiAccountIdentity extends Construct {
    * IAM role it could not also create under the boundary.
    */
   private deployStatements(deployment: Deployment, boundaryArn: string): PolicyStatement[] {
-    const { accountId, region } = this.props;
+    const { accountId } = this.props;
+    const { region } = deployment;
     const prefix = deployment.namePrefix;
     const ownRoles = `arn:aws:iam::${accountId}:role/${prefix}-*`;
     return [
@@ -374,7 +380,7 @@ export class CiAccountIdentity extends Construct {
    * (a boundary only limits), so its Allow names services, not resources.
    */
   private boundaryStatements(boundaryArn: string): PolicyStatement[] {
-    const { accountId, region, names, protectedRoleArnPatterns = [] } = this.props;
+    const { accountId, regions, names, protectedRoleArnPatterns = [] } = this.props;
     return [
       {
         Sid: "PlatformServices",
@@ -400,12 +406,12 @@ export class CiAccountIdentity extends Construct {
         Resource: "*",
       },
       {
-        Sid: "OnlyThisRegion",
+        Sid: "OnlyTheseRegions",
         Effect: "Deny",
         // IAM, Route 53 and STS are global: their calls name us-east-1 whatever the region.
         NotAction: ["iam:*", "route53:*", "sts:*"],
         Resource: "*",
-        Condition: { StringNotEquals: { "aws:RequestedRegion": region } },
+        Condition: { StringNotEquals: { "aws:RequestedRegion": [...regions] } },
       },
       {
         Sid: "NoRoleWithoutThisBoundary",

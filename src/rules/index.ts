@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { IConstruct } from "constructs";
-import type { PlatformConfig } from "../config/schema";
+import { GuardrailsSchema, type PlatformConfig } from "../config/schema";
 import type { StackJson } from "./model";
 import { RuleViolationError, runRules, type PackReport } from "./pack";
 import type { RuleContext } from "./rule";
@@ -16,12 +16,18 @@ export {
 } from "./pack";
 export { suppressRule } from "./suppressions";
 
-/** Each stack's rule settings: the environment's guardrails, data protection in prod and state. */
+/**
+ * Each stack's rule settings: an environment's own guardrails, the defaults elsewhere; data
+ * protection in every production-tier environment and in the state stack (it holds all state).
+ */
 export function ruleContexts(config: PlatformConfig): (stack: string) => RuleContext {
+  const defaults = GuardrailsSchema.parse({});
   return (stack) => {
-    const env = stack === "staging" || stack === "prod" ? config.environments[stack] : undefined;
-    const guardrails = env?.guardrails ?? config.environments.prod.guardrails;
-    return { ...guardrails, protectData: stack === "prod" || stack === "state" };
+    const env = Object.hasOwn(config.environments, stack) ? config.environments[stack] : undefined;
+    return {
+      ...(env?.guardrails ?? defaults),
+      protectData: env ? env.tier === "production" : stack === "state",
+    };
   };
 }
 

@@ -47,7 +47,8 @@ export class EnvironmentStack extends PlatformStack {
       backend: { kind: "s3", config: backend, stack: env.name },
     });
     const namePrefix = `${env.project.name}-${env.name}`;
-    const repository = imageRepository(env.project);
+    // The image in this region: the repository itself, or its replica (the shared stack).
+    const repository = imageRepository(env.project, env.region);
     // Every role this stack creates carries the CI permissions boundary, which the deploy role
     // may not create roles without (docs/ci-cd.md): apply the shared stack first.
     Aspects.of(this).add(

@@ -3,20 +3,22 @@ import { TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import type { BackendConfig } from "../config/backend";
 import {
+  accountRegions,
   accountRoleVariable,
   arn,
   ciAccounts,
   ciNames,
   githubEnvironment,
   imageRepository,
-  REMOTE_STATE_STACKS,
+  remoteStateStacks,
+  replicaRegions,
   sharedAccount,
   stackAccount,
   stateRoleArn,
 } from "../config/names";
-import { ENVIRONMENT_NAMES, environmentAccounts, type PlatformConfig } from "../config/schema";
+import { environmentAccounts, type PlatformConfig } from "../config/schema";
 import { CiAccountIdentity } from "../constructs/ci-identity";
-import { ImageRepository } from "../constructs/image-repository";
+import { ImageRepository, replicateImages } from "../constructs/image-repository";
 import { PlatformStack, projectStackProps } from "./platform-stack";
 
 /**
@@ -30,6 +32,8 @@ import { PlatformStack, projectStackProps } from "./platform-stack";
  */
 export class SharedStack extends PlatformStack {
   public readonly images: ImageRepository;
+  /** The image's replicas in the other regions that run environments. */
+  public readonly imageReplicas: readonly ImageRepository[];
   public readonly ci: Record<string, CiAccountIdentity> = {};
 
   constructor(scope: Construct, id: string, config: PlatformConfig, backend: BackendConfig) {
@@ -40,13 +44,34 @@ export class SharedStack extends PlatformStack {
       projectStackProps(project, project.region, { kind: "s3", config: backend, stack: "shared" }),
     );
     const repository = imageRepository(project);
+    // Accounts other than the shared one that run environments in `region` pull there.
+    const pullersIn = (region: string) =>
+      environmentAccounts(config, region).filter(
+        (account) => !project.sharedAccountIds.includes(account),
+      );
     this.images = new ImageRepository(this, "images", {
       name: repository.name,
-      pullAccountIds: environmentAccounts(config).filter(
-        (account) => !project.sharedAccountIds.includes(account),
-      ),
+      pullAccountIds: pullersIn(project.region),
     });
     new TerraformOutput(this, "repository_url", { value: this.images.repository.repositoryUrl });
+    // A task pulls from its own region: a NAT-less VPC cannot reach another region's registry
+    // (endpoints are regional), and a same-region pull costs no transfer.
+    const replicas = replicaRegions(config).map(
+      (region) =>
+        new ImageRepository(this, `images-${region}`, {
+          name: repository.name,
+          region,
+          pullAccountIds: pullersIn(region),
+        }),
+    );
+    this.imageReplicas = replicas;
+    if (replicas.length > 0) {
+      replicateImages(this, "image-replication", {
+        registryId: repository.account,
+        repositoryName: repository.name,
+        replicas,
+      });
+    }
 
     const names = ciNames(project);
     const home = sharedAccount(project);
@@ -54,29 +79,30 @@ export class SharedStack extends PlatformStack {
     const planRoleOf = (account: string) => arn.role(account, names.planRole);
     for (const account of accounts) {
       const provider = account === home ? this.provider : this.accountProvider(config, account);
-      const deployments = ENVIRONMENT_NAMES.filter(
-        (name) => stackAccount(config, name) === account,
-      ).map((name) => {
-        const env = config.environments[name];
-        return {
-          name,
-          githubEnvironment: githubEnvironment(env),
-          namePrefix: `${project.name}-${name}`,
-          stateRoleArn: stateRoleArn(backend, name, "write"),
-          hostedZoneId:
-            env.loadBalancer.tls && "hostedZoneId" in env.loadBalancer.tls
-              ? env.loadBalancer.tls.hostedZoneId
-              : undefined,
-        };
-      });
+      const deployments = Object.values(config.environments)
+        .filter((env) => stackAccount(config, env.name) === account)
+        .map((env) => {
+          const name = env.name;
+          return {
+            name,
+            region: env.region,
+            githubEnvironment: githubEnvironment(env),
+            namePrefix: `${project.name}-${name}`,
+            stateRoleArn: stateRoleArn(backend, name, "write"),
+            hostedZoneId:
+              env.loadBalancer.tls && "hostedZoneId" in env.loadBalancer.tls
+                ? env.loadBalancer.tls.hostedZoneId
+                : undefined,
+          };
+        });
       this.ci[account] = new CiAccountIdentity(this, `ci-${account}`, {
         provider,
         accountId: account,
-        region: project.region,
+        regions: accountRegions(config, account),
         names,
-        planStateRoleArns: REMOTE_STATE_STACKS.filter(
-          (stack) => stackAccount(config, stack) === account,
-        ).map((stack) => stateRoleArn(backend, stack, "plan")),
+        planStateRoleArns: remoteStateStacks(config)
+          .filter((stack) => stackAccount(config, stack) === account)
+          .map((stack) => stateRoleArn(backend, stack, "plan")),
         chainedPlanRoleArns:
           account === home ? accounts.filter((a) => a !== home).map(planRoleOf) : [],
         trustedPlanRole: account === home ? undefined : this.ci[home]!.planRole,

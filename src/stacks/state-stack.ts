@@ -2,7 +2,7 @@ import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { BackendConfig } from "../config/backend";
 import {
-  REMOTE_STATE_STACKS,
+  remoteStateStacks,
   stackAccount,
   stateKey,
   stateRoleArn,
@@ -33,7 +33,7 @@ export class StateStack extends PlatformStack {
       bucketName: backend.bucket,
       lockTableName: backend.dynamodbTable,
       useLockfile: backend.useLockfile,
-      accessRoles: REMOTE_STATE_STACKS.flatMap((stack) =>
+      accessRoles: remoteStateStacks(config).flatMap((stack) =>
         accesses.map((access) => ({
           id: access === "write" ? `role-${stack}` : `plan-role-${stack}`,
           name: stateRoleName(backend, stack, access),
@@ -49,7 +49,7 @@ export class StateStack extends PlatformStack {
     }
     new TerraformOutput(this, "state_role_arns", {
       value: Object.fromEntries(
-        REMOTE_STATE_STACKS.map((stack) => [stack, stateRoleArn(backend, stack, "write")]),
+        remoteStateStacks(config).map((stack) => [stack, stateRoleArn(backend, stack, "write")]),
       ),
       description: "The role each stack's backend assumes",
     });

@@ -1,4 +1,4 @@
-import type { EnvironmentInput } from "./schema";
+import type { EnvironmentInput } from "../schema";
 
 /**
  * Production: three AZs and one NAT gateway per AZ, so losing an AZ loses neither capacity
@@ -6,7 +6,8 @@ import type { EnvironmentInput } from "./schema";
  * scaling 2..10 on CPU; deploys keep full capacity; logs kept a year; WAF in front; a Multi-AZ
  * database with 30 days of point-in-time recovery; nothing stateful can be deleted by an apply.
  */
-export const prod: EnvironmentInput = {
+const prod: EnvironmentInput = {
+  tier: "production",
   region: "eu-west-1",
   allowedAccountIds: ["222222222222"],
   // The GitHub environment whose required reviewers approve every prod deploy.
@@ -47,3 +48,5 @@ export const prod: EnvironmentInput = {
   // Alarm thresholds default to the seed's values (src/config/schema.ts, AlarmsSchema).
   monitoring: { alarmEmails: ["platform-oncall@example.com"] },
 };
+
+export default prod;

@@ -1,11 +1,12 @@
-import type { EnvironmentInput } from "./schema";
+import type { EnvironmentInput } from "../schema";
 
 /**
  * Staging: production's shape at a fraction of its cost. One NAT gateway (its AZ is a single
  * point of failure for egress, acceptable here), one task on Fargate Spot, a single-AZ database
  * with a week of backups, logs kept 30 days.
  */
-export const staging: EnvironmentInput = {
+const staging: EnvironmentInput = {
+  tier: "non-production",
   region: "eu-west-1",
   allowedAccountIds: ["111111111111"],
   tags: { DataClassification: "internal" },
@@ -46,3 +47,5 @@ export const staging: EnvironmentInput = {
   // Alarm thresholds default to the seed's values (src/config/schema.ts, AlarmsSchema).
   monitoring: { alarmEmails: ["platform-alerts@example.com"] },
 };
+
+export default staging;
