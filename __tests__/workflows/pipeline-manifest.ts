@@ -27,6 +27,13 @@ const Stack = z.object({
   deploy: z.object({ roleArn, githubEnvironment: z.string().min(1) }).nullable(),
 });
 
+/** One deploy of a release: a stack, and the GitHub environment its deploy job runs in. */
+const ReleaseTarget = z.object({
+  stack: z.string().min(1),
+  githubEnvironment: z.string().min(1),
+  tier: z.enum(["non-production", "production"]),
+});
+
 /** The contract: the fields the workflows use (others, if any, are ignored). */
 export const PipelineManifest = z.object({
   version: z.literal(1),
@@ -43,10 +50,21 @@ export const PipelineManifest = z.object({
     publishRoleArn: roleArn,
     promotedTagPrefix: z.string().min(1),
   }),
-  stacks: z.object({ state: Stack, shared: Stack, staging: Stack, prod: Stack }),
+  /** Every environment, in release order. */
+  environments: z.array(z.string().min(1)).min(1),
+  /** The deploy jobs of a release, in two waves; the matrices of release.yml. */
+  release: z.object({
+    nonProduction: z.array(ReleaseTarget).min(1),
+    production: z.array(ReleaseTarget).min(1),
+  }),
+  /** The plan jobs of a pull request; the matrix of pull-request.yml. */
+  planStacks: z.array(z.string().min(1)).min(1),
+  /** By stack name: `state`, `shared` and one per environment. */
+  stacks: z.object({ state: Stack, shared: Stack }).catchall(Stack),
 });
 export type PipelineManifest = z.infer<typeof PipelineManifest>;
 export type StackName = keyof PipelineManifest["stacks"];
+export type ReleaseTarget = z.infer<typeof ReleaseTarget>;
 
 export interface LoadedManifest {
   readonly manifest: PipelineManifest;

@@ -1,13 +1,16 @@
 /**
  * The GitHub Actions workflows: valid against the workflow schema, every action pinned, least
  * privilege per job, every AWS role read from the pipeline manifest (cdktf.out/pipeline.json, or
- * its fixture before a synth), deploys in the environments the deploy roles trust, one at a time,
- * staging before prod with the same image, the image scanned before it is pushed. Some steps'
+ * its fixture before a synth), and so is every list of stacks: the plan matrix and the deploy
+ * matrices come from the manifest, no environment is named in .github. Deploys run in the
+ * environments the deploy roles trust, one at a time, every non-production environment before
+ * every production one, with the same image, the image scanned before it is pushed. Some steps'
  * shell scripts are run here as well, with bash and jq, against the manifest.
  *
- * The deploys are jobs of the reusable workflow deploy.yml, which release.yml calls: checks of
- * what runs follow `uses: ./.github/workflows/deploy.yml` into the called job, the caller's inputs
- * substituted (`runningJobs`). The local composite action .github/actions/plan-summary is
+ * The jobs are checked as they run (`runningJobs`): a matrix is expanded into its legs, a matrix
+ * read with `fromJSON(needs.<job>.outputs.<name>)` by running that job's step against the
+ * manifest; a call of the reusable workflow deploy.yml is followed into the called job, the
+ * caller's inputs substituted. The local composite action .github/actions/plan-summary is
  * validated against the action schema, pinned like the workflows, and run as the jobs call it.
  */
 import { validateAction, validateWorkflow } from "@action-validator/core";
@@ -27,10 +30,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
+  FIXTURE_MANIFEST,
   loadPipelineManifest,
+  PipelineManifest,
   REPOSITORY_ROOT,
-  type PipelineManifest,
-  type StackName,
 } from "./pipeline-manifest";
 
 interface Step {
@@ -53,7 +56,8 @@ interface Job {
   permissions?: Record<string, string>;
   environment?: string | { name: string; url?: string };
   concurrency?: string | { group: string; "cancel-in-progress"?: boolean };
-  strategy?: { matrix?: Record<string, unknown> };
+  strategy?: { "fail-fast"?: boolean; matrix?: Record<string, unknown> };
+  outputs?: Record<string, string>;
   env?: Record<string, string>;
   uses?: string;
   with?: Record<string, string | number | boolean>;
@@ -170,39 +174,138 @@ function callInputs(caller: Job, called: Workflow): Record<string, string | numb
   );
 }
 
+const { manifest, text: manifestText } = loadPipelineManifest();
+const stacks = Object.entries(manifest.stacks);
+const deployedStacks = stacks.filter(([, s]) => s.deploy !== null).map(([name]) => name);
+const releaseTargets = [...manifest.release.nonProduction, ...manifest.release.production];
+
 /**
- * The jobs that run, as they run: each job of a workflow some event triggers, and for a job that
- * calls a local reusable workflow (`uses: ./.github/workflows/…`), the called workflow's jobs with
- * the caller's inputs substituted (labelled by the caller; `/<job>` added when it has several).
+ * Runs a step's script as the runner would (bash -eo pipefail, the job's env and `env`) in a
+ * workspace whose cdktf.out/pipeline.json is `text` (the manifest read, unless given); returns its
+ * exit status and what it wrote to $GITHUB_OUTPUT. jq is needed: apt-get install jq.
+ */
+const workspaces: string[] = [];
+afterAll(() => workspaces.forEach((w) => rmSync(w, { recursive: true, force: true })));
+function runStep(step: Step | undefined, jobEnv: Record<string, string>, text = manifestText) {
+  if (!step?.run) throw new Error("no such step with a script");
+  const workspace = mkdtempSync(join(tmpdir(), "workflow-"));
+  workspaces.push(workspace);
+  mkdirSync(join(workspace, "cdktf.out"));
+  writeFileSync(join(workspace, "cdktf.out", "pipeline.json"), text);
+  const output = join(workspace, "github-output");
+  writeFileSync(output, "");
+  const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run], {
+    cwd: workspace,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, ...jobEnv, GITHUB_OUTPUT: output },
+  });
+  if (result.error) throw new Error(`bash missing? ${result.error.message}`);
+  const lines = readFileSync(output, "utf8").split("\n").filter(Boolean);
+  const outputs: Record<string, string> = Object.fromEntries(
+    lines.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+  return { status: result.status, stderr: result.stderr, outputs };
+}
+/** Runs a job's step `manifest` (see `runStep`). */
+function runManifestStep(j: Job, env: Record<string, string> = {}, text = manifestText) {
+  return runStep(
+    stepsOf(j).find((s) => s.id === "manifest"),
+    { ...j.env, ...env },
+    text,
+  );
+}
+/** The outputs of a manifest step that must succeed. */
+function manifestOutputs(
+  j: Job,
+  env: Record<string, string> = {},
+  text = manifestText,
+): Record<string, string> {
+  const { status, stderr, outputs } = runManifestStep(j, env, text);
+  expect(status, stderr).toBe(0);
+  return outputs;
+}
+
+const FROM_JOB_OUTPUT = /^\$\{\{\s*fromJSON\(needs\.([\w-]+)\.outputs\.([\w-]+)\)\s*\}\}$/;
+const STEP_OUTPUT = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}$/;
+/**
+ * The legs of a job's matrix (one dimension only), or undefined without a matrix: a list as
+ * written, or `${{ fromJSON(needs.<job>.outputs.<name>) }}` with that job's output computed by
+ * running the step that writes it against the manifest `text`.
+ */
+function matrixLegs(file: string, j: Job, text: string): Record<string, unknown>[] | undefined {
+  const matrix = j.strategy?.matrix;
+  if (matrix === undefined) return undefined;
+  const dimensions = Object.entries(matrix);
+  if (dimensions.length !== 1) throw new Error(`${file}: a matrix of one dimension is expected`);
+  const [key, value] = dimensions[0]!;
+  let values: unknown = value;
+  if (!Array.isArray(value)) {
+    const [, needed, output] = FROM_JOB_OUTPUT.exec(String(value)) ?? [];
+    if (!needed || !output) throw new Error(`${file}: matrix ${key} is ${String(value)}`);
+    if (!needsOf(j).includes(needed)) throw new Error(`${file}: ${needed} is not needed`);
+    const source = job(file, needed);
+    const [, stepId, stepOutput] = STEP_OUTPUT.exec(source.outputs?.[output] ?? "") ?? [];
+    if (!stepId || !stepOutput) throw new Error(`${file}:${needed} has no step output ${output}`);
+    const step = stepsOf(source).find((s) => s.id === stepId);
+    const { status, stderr, outputs } = runStep(step, source.env ?? {}, text);
+    if (status !== 0) throw new Error(`${file}:${needed}, step ${stepId}, failed: ${stderr}`);
+    values = JSON.parse(outputs[stepOutput] ?? "null");
+  }
+  if (!Array.isArray(values) || values.length === 0) {
+    throw new Error(`${file}: matrix ${key} is not a non-empty list`);
+  }
+  return values.map((v: unknown) => ({ [key]: v }));
+}
+/** How a leg is labelled: its one value, or that value's `stack`. */
+function legName(leg: Record<string, unknown>): string {
+  const value = Object.values(leg)[0];
+  if (typeof value === "string") return value;
+  const stack = (value as { stack?: unknown } | null)?.stack;
+  return typeof stack === "string" ? stack : JSON.stringify(value);
+}
+
+/**
+ * The jobs that run, as they run: each job of a workflow some event triggers, one per leg of its
+ * matrix (labelled `<file>:<job> (<leg>)`, `matrix.*` substituted), and for a job that calls a
+ * local reusable workflow (`uses: ./.github/workflows/…`), the called workflow's jobs with the
+ * caller's inputs substituted (labelled by the caller; `/<job>` added when it has several).
  */
 interface RunningJob {
   file: string;
   id: string;
   label: string;
   job: Job;
-  /** The calling job, for a job of a reusable workflow. */
+  /** The calling job as written, for a job of a reusable workflow. */
   caller?: { file: string; id: string; job: Job };
 }
 const triggered = [...workflows].filter(([, wf]) =>
   Object.keys(wf.on).some((event) => event !== "workflow_call"),
 );
-const runningJobs: RunningJob[] = triggered.flatMap(([file, wf]) =>
-  Object.entries(wf.jobs).flatMap(([id, j]): RunningJob[] => {
-    if (j.uses === undefined) return [{ file, id, job: j, label: `${file}:${id}` }];
-    const calledFile = REUSABLE.exec(j.uses)?.[1];
-    if (!calledFile) throw new Error(`${file}:${id} calls ${j.uses}, not a local workflow`);
-    const called = workflow(calledFile);
-    const inputs = callInputs(j, called);
-    const calledJobs = Object.entries(called.jobs);
-    return calledJobs.map(([calledId, calledJob]) => ({
-      file: calledFile,
-      id: calledId,
-      job: evaluateAll(calledJob, { inputs }, true),
-      label: `${file}:${id}${calledJobs.length > 1 ? `/${calledId}` : ""}`,
-      caller: { file, id, job: j },
-    }));
-  }),
-);
+/** The running jobs with `text` as the pipeline manifest (the one read, unless given). */
+function runningJobsFor(text = manifestText): RunningJob[] {
+  return triggered.flatMap(([file, wf]) =>
+    Object.entries(wf.jobs).flatMap(([id, written]) =>
+      (matrixLegs(file, written, text) ?? [undefined]).flatMap((matrix): RunningJob[] => {
+        const j = matrix === undefined ? written : evaluateAll(written, { matrix }, true);
+        const label = `${file}:${id}${matrix === undefined ? "" : ` (${legName(matrix)})`}`;
+        if (j.uses === undefined) return [{ file, id, job: j, label }];
+        const calledFile = REUSABLE.exec(j.uses)?.[1];
+        if (!calledFile) throw new Error(`${file}:${id} calls ${j.uses}, not a local workflow`);
+        const called = workflow(calledFile);
+        const inputs = callInputs(j, called);
+        const calledJobs = Object.entries(called.jobs);
+        return calledJobs.map(([calledId, calledJob]) => ({
+          file: calledFile,
+          id: calledId,
+          job: evaluateAll(calledJob, { inputs }, true),
+          label: `${label}${calledJobs.length > 1 ? `/${calledId}` : ""}`,
+          caller: { file, id, job: written },
+        }));
+      }),
+    ),
+  );
+}
+const runningJobs = runningJobsFor();
 function runningJob(label: string): Job {
   const found = runningJobs.find((e) => e.label === label);
   if (!found) throw new Error(`no running job ${label}`);
@@ -213,12 +316,15 @@ const fileJobs = [...workflows].flatMap(([file, wf]) =>
   Object.entries(wf.jobs).map(([id, j]) => ({ file, id, job: j, label: `${file}:${id}` })),
 );
 
-const { manifest, text: manifestText } = loadPipelineManifest();
-const stacks = Object.entries(manifest.stacks) as [
-  StackName,
-  PipelineManifest["stacks"][StackName],
-][];
-const deployedStacks = stacks.filter(([, s]) => s.deploy !== null).map(([name]) => name);
+/** The labels of the legs the manifest asks for, in its order. */
+const planLabels = manifest.planStacks.map((stack) => `pull-request.yml:plan (${stack})`);
+const nonProductionLabels = manifest.release.nonProduction.map(
+  (t) => `release.yml:deploy-non-production (${t.stack})`,
+);
+const productionLabels = manifest.release.production.map(
+  (t) => `release.yml:deploy-production (${t.stack})`,
+);
+const deployLabels = [...nonProductionLabels, ...productionLabels];
 
 /** Running jobs by the stack they deploy (env STACK), for every job that runs in an environment. */
 const deployJobs = new Map(
@@ -382,8 +488,8 @@ describe("permissions", () => {
   it("a job calling a reusable workflow grants exactly what the called jobs ask for", () => {
     const callers = fileJobs.filter((e) => e.job.uses !== undefined);
     expect(callers.map((e) => e.label)).toEqual([
-      "release.yml:deploy-staging",
-      "release.yml:deploy-prod",
+      "release.yml:deploy-non-production",
+      "release.yml:deploy-production",
     ]);
     for (const { label, job: caller } of callers) {
       const called = runningJobs.filter((e) => e.caller?.job === caller);
@@ -403,10 +509,9 @@ describe("permissions", () => {
     const assuming = runningJobs.filter((e) => stepsOf(e.job).some(isAssumeRole));
     expect(withToken.map((e) => e.label)).toEqual(assuming.map((e) => e.label));
     expect(assuming.map((e) => e.label)).toEqual([
-      "pull-request.yml:plan",
+      ...planLabels,
       "release.yml:build",
-      "release.yml:deploy-staging",
-      "release.yml:deploy-prod",
+      ...deployLabels,
       "release.yml:promote",
     ]);
   });
@@ -434,7 +539,7 @@ describe("roles come from the pipeline manifest", () => {
   );
 
   it("every assumed role, region and account is a step output, for one hour", () => {
-    expect(assumeSteps).toHaveLength(5);
+    expect(assumeSteps).toHaveLength(planLabels.length + deployLabels.length + 2);
     for (const { label, job: j, step } of assumeSteps) {
       const from = /^\$\{\{ steps\.([\w-]+)\.outputs\.role-arn \}\}$/.exec(
         String(step.with?.["role-to-assume"]),
@@ -451,46 +556,13 @@ describe("roles come from the pipeline manifest", () => {
     }
   });
 
-  /**
-   * Runs a job's manifest step as the runner would (bash -eo pipefail) in a workspace whose
-   * cdktf.out/pipeline.json is the manifest; returns its exit status and what it wrote to
-   * $GITHUB_OUTPUT.
-   */
-  const workspaces: string[] = [];
-  afterAll(() => workspaces.forEach((w) => rmSync(w, { recursive: true, force: true })));
-  function runManifestStep(j: Job, env: Record<string, string> = {}) {
-    const step = stepsOf(j).find((s) => s.id === "manifest");
-    if (!step?.run) throw new Error("no manifest step");
-    const workspace = mkdtempSync(join(tmpdir(), "workflow-"));
-    workspaces.push(workspace);
-    mkdirSync(join(workspace, "cdktf.out"));
-    writeFileSync(join(workspace, "cdktf.out", "pipeline.json"), manifestText);
-    const output = join(workspace, "github-output");
-    writeFileSync(output, "");
-    const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run], {
-      cwd: workspace,
-      encoding: "utf8",
-      env: { PATH: process.env.PATH, ...j.env, ...env, GITHUB_OUTPUT: output },
-    });
-    if (result.error) throw new Error(`bash missing? ${result.error.message}`);
-    const lines = readFileSync(output, "utf8").split("\n").filter(Boolean);
-    const outputs: Record<string, string> = Object.fromEntries(
-      lines.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-    );
-    return { status: result.status, stderr: result.stderr, outputs };
-  }
-  /** The outputs of a manifest step that must succeed (jq is needed: apt-get install jq). */
-  function manifestOutputs(j: Job, env: Record<string, string> = {}): Record<string, string> {
-    const { status, stderr, outputs } = runManifestStep(j, env);
-    expect(status, stderr).toBe(0);
-    return outputs;
-  }
-
   it("the plan job of each stack assumes that stack's plan role in its account", () => {
-    const plan = job("pull-request.yml", "plan");
-    for (const [name, stack] of stacks.filter(([, s]) => s.plan !== null)) {
-      const out = manifestOutputs(plan, { STACK: name });
-      expect(out["role-arn"]).toBe(stack.plan!.roleArn);
+    const legs = runningJobs.filter((e) => e.file === "pull-request.yml" && e.id === "plan");
+    expect(legs.map((e) => e.job.env?.STACK)).toEqual(manifest.planStacks);
+    for (const { label, job: plan } of legs) {
+      const stack = manifest.stacks[plan.env!.STACK!]!;
+      const out = manifestOutputs(plan);
+      expect(out["role-arn"], label).toBe(stack.plan!.roleArn);
       expect(out.account).toBe(stack.account);
       expect(out.region).toBe(stack.region);
       expect(out["backend-config"]).toMatch(
@@ -506,8 +578,8 @@ describe("roles come from the pipeline manifest", () => {
       const entry = deployJobs.get(name);
       expect(entry, `a deploy job for ${name}`).toBeDefined();
       const out = manifestOutputs(entry!.job);
-      expect(out["role-arn"]).toBe(manifest.stacks[name].deploy!.roleArn);
-      expect(out.account).toBe(manifest.stacks[name].account);
+      expect(out["role-arn"]).toBe(manifest.stacks[name]!.deploy!.roleArn);
+      expect(out.account).toBe(manifest.stacks[name]!.account);
     }
   });
 
@@ -525,17 +597,201 @@ describe("roles come from the pipeline manifest", () => {
   });
 
   it("a deploy job refuses a manifest that names another environment for its stack", () => {
-    const staging = deployJobs.get("staging")!.job;
-    const { status, stderr, outputs } = runManifestStep(staging, { DEPLOY_ENVIRONMENT: "qa" });
+    const first = deployJobs.get(releaseTargets[0]!.stack)!.job;
+    const { status, stderr, outputs } = runManifestStep(first, { DEPLOY_ENVIRONMENT: "elsewhere" });
     expect(status).not.toBe(0);
     expect(stderr + JSON.stringify(outputs)).not.toContain("role-arn");
+  });
+});
+
+describe("the stacks planned and deployed come from the pipeline manifest", () => {
+  const fixture = PipelineManifest.parse(JSON.parse(readFileSync(FIXTURE_MANIFEST, "utf8")));
+
+  it.each([
+    ["the committed fixture", fixture],
+    ["the manifest the tests read", manifest],
+  ])("%s lists every environment once: in release order, planned, deployed", (_, m) => {
+    const targets = [...m.release.nonProduction, ...m.release.production];
+    expect(targets.map((t) => t.stack)).toEqual(m.environments);
+    expect(new Set(m.environments).size).toBe(m.environments.length);
+    expect(m.planStacks).toEqual(["shared", ...m.environments]);
+    expect(Object.keys(m.stacks).sort()).toEqual(["shared", "state", ...m.environments].sort());
+    for (const t of targets) {
+      expect(m.stacks[t.stack]?.deploy?.githubEnvironment, t.stack).toBe(t.githubEnvironment);
+    }
+    for (const stack of m.planStacks) expect(m.stacks[stack]?.plan, stack).not.toBeNull();
+  });
+
+  it("the pull request's plan matrix is the planStacks the checks job reads after its synth", () => {
+    const checks = job("pull-request.yml", "checks");
+    expect(job("pull-request.yml", "plan").strategy?.matrix).toEqual({
+      stack: "${{ fromJSON(needs.checks.outputs.plan-stacks) }}",
+    });
+    expect(checks.outputs).toEqual({ "plan-stacks": "${{ steps.manifest.outputs.plan-stacks }}" });
+    const read = stepIndex(checks, (s) => s.id === "manifest");
+    expect(stepIndex(checks, (s) => s.run === "npm run synth")).toBeLessThan(read);
+    expect(JSON.parse(manifestOutputs(checks)["plan-stacks"]!)).toEqual(manifest.planStacks);
+  });
+
+  it("the release's deploy matrices are the release lists the synth job reads after its synth", () => {
+    const synth = job("release.yml", "synth");
+    expect(synth.outputs).toEqual({
+      "non-production-targets": "${{ steps.manifest.outputs.non-production-targets }}",
+      "production-targets": "${{ steps.manifest.outputs.production-targets }}",
+    });
+    const read = stepIndex(synth, (s) => s.id === "manifest");
+    expect(stepIndex(synth, (s) => s.run === "npm run synth")).toBeLessThan(read);
+    const out = manifestOutputs(synth);
+    expect(JSON.parse(out["non-production-targets"]!)).toEqual(manifest.release.nonProduction);
+    expect(JSON.parse(out["production-targets"]!)).toEqual(manifest.release.production);
+  });
+
+  /** The manifest read, changed by `change`, as text. */
+  type Change = (m: PipelineManifest) => unknown;
+  const changed = (change: Change): string => {
+    const m = JSON.parse(manifestText) as PipelineManifest;
+    change(m);
+    return JSON.stringify(m);
+  };
+
+  it.each<[string, Change]>([
+    ["nothing to plan", (m) => (m.planStacks = [])],
+    ["a planned stack without a plan section", (m) => m.planStacks.push("state")],
+    ["a planned stack that does not exist", (m) => m.planStacks.push("nowhere")],
+  ])("the checks job refuses a manifest with %s", (_, change) => {
+    const checks = job("pull-request.yml", "checks");
+    const { status, outputs } = runManifestStep(checks, {}, changed(change));
+    expect(status).not.toBe(0);
+    expect(outputs).toEqual({});
+  });
+
+  it.each<[string, Change]>([
+    ["no production environment", (m) => (m.release.production = [])],
+    ["no non-production environment", (m) => (m.release.nonProduction = [])],
+    [
+      "a target in a GitHub environment its deploy role does not trust",
+      (m) => (m.release.production[0]!.githubEnvironment = "elsewhere"),
+    ],
+    ["a target stack that does not exist", (m) => (m.release.nonProduction[0]!.stack = "nowhere")],
+    ["no release section", (m) => delete (m as Partial<PipelineManifest>).release],
+  ])("the synth job refuses a manifest with %s", (_, change) => {
+    const { status, outputs } = runManifestStep(job("release.yml", "synth"), {}, changed(change));
+    expect(status).not.toBe(0);
+    expect(outputs).toEqual({});
+  });
+
+  it("adding an environment to the manifest adds its plan job and its deploy job, in its wave", () => {
+    // A non-production `qa` and a production `prod-eu`, as two more environment files would.
+    const added = { qa: releaseTargets[0]!, "prod-eu": manifest.release.production[0]! };
+    const grown = changed((m) => {
+      for (const [name, like] of Object.entries(added)) {
+        const stack = structuredClone(m.stacks[like.stack]!);
+        stack.directory = `stacks/${name}`;
+        stack.plan!.backendConfigFile = `pipeline/${name}.plan.tfbackend`;
+        stack.plan!.varFile = `pipeline/${name}.plan.tfvars.json`;
+        stack.deploy!.roleArn = stack.deploy!.roleArn.replace(/[^/]+$/, `deploy-${name}`);
+        stack.deploy!.githubEnvironment = `${name}-environment`;
+        m.stacks[name] = stack;
+        m.planStacks.push(name);
+        m.release[like.tier === "production" ? "production" : "nonProduction"].push({
+          ...like,
+          stack: name,
+          githubEnvironment: `${name}-environment`,
+        });
+      }
+      m.environments = [...m.release.nonProduction, ...m.release.production].map((t) => t.stack);
+    });
+    const parsed = PipelineManifest.parse(JSON.parse(grown));
+    const jobs = runningJobsFor(grown);
+    // The same jobs, and one more leg in each matrix the new environments belong to.
+    const legsAfter = new Map([
+      [planLabels.at(-1), ["pull-request.yml:plan (qa)", "pull-request.yml:plan (prod-eu)"]],
+      [nonProductionLabels.at(-1), ["release.yml:deploy-non-production (qa)"]],
+      [productionLabels.at(-1), ["release.yml:deploy-production (prod-eu)"]],
+    ]);
+    expect(jobs.map((e) => e.label)).toEqual(
+      runningJobs.flatMap((e) => [e.label, ...(legsAfter.get(e.label) ?? [])]),
+    );
+    for (const name of Object.keys(added)) {
+      const plan = jobs.find((e) => e.label === `pull-request.yml:plan (${name})`)!.job;
+      expect(manifestOutputs(plan, {}, grown)["role-arn"]).toBe(parsed.stacks[name]!.plan!.roleArn);
+      const deploy = jobs.find((e) => e.job.environment && e.job.env?.STACK === name)!.job;
+      expect(deploy.environment).toMatchObject({ name: `${name}-environment` });
+      expect(deploy.concurrency).toMatchObject({ group: `deploy-${name}` });
+      expect(manifestOutputs(deploy, {}, grown)["role-arn"]).toBe(
+        parsed.stacks[name]!.deploy!.roleArn,
+      );
+    }
+  });
+
+  it("no workflow or action names an environment: no literal stack list, matrix or stack input", () => {
+    // The names in the manifest, and the ones this repository started with.
+    const stackNames = new Set(["staging", "prod", ...manifest.environments]);
+    const names = new Set([
+      ...stackNames,
+      "production",
+      ...releaseTargets.map((t) => t.githubEnvironment),
+    ]);
+    // No YAML key or value (comments aside) is an environment's name.
+    const found: string[] = [];
+    const walk = (where: string, value: unknown): void => {
+      if (typeof value === "string") {
+        if (names.has(value.trim())) found.push(`${where}: ${value}`);
+      } else if (Array.isArray(value)) {
+        value.forEach((v, i) => walk(`${where}[${i}]`, v));
+      } else if (value !== null && typeof value === "object") {
+        for (const [key, v] of Object.entries(value)) {
+          if (names.has(key)) found.push(`${where}: key ${key}`);
+          walk(`${where}.${key}`, v);
+        }
+      }
+    };
+    workflows.forEach((wf, file) => walk(`.github/workflows/${file}`, wf));
+    actions.forEach((a, name) => walk(`.github/actions/${name}/action.yml`, a));
+    expect(found).toEqual([]);
+    const expression = /^\$\{\{ [^{}]+ \}\}$/;
+    for (const { label, job: j } of fileJobs) {
+      // Every matrix is read from a job's output, every stack and environment is an expression.
+      for (const [key, value] of Object.entries(j.strategy?.matrix ?? {})) {
+        expect(value, `${label} matrix.${key}`).toMatch(FROM_JOB_OUTPUT);
+      }
+      for (const w of [j.with, ...stepsOf(j).map((s) => s.with)]) {
+        for (const key of ["stack", "environment"]) {
+          if (w?.[key] !== undefined)
+            expect(String(w[key]), `${label} with.${key}`).toMatch(expression);
+        }
+      }
+      if (j.environment !== undefined) {
+        const name = typeof j.environment === "string" ? j.environment : j.environment.name;
+        expect(name, `${label} environment`).toMatch(expression);
+      }
+      // No job is named after a stack (deploy-staging), nor needs one.
+      for (const id of [label.slice(label.indexOf(":") + 1), ...needsOf(j)]) {
+        expect(
+          id.split(/[^A-Za-z0-9]+/).filter((t) => stackNames.has(t)),
+          label,
+        ).toEqual([]);
+      }
+    }
+    // Nor an item of a flow sequence in the text, e.g. `stack: [shared, staging, prod]`.
+    for (const { file, source } of sourceFiles) {
+      const code = source.replace(/(^|\s)#.*$/gm, "");
+      const items = [...code.matchAll(/\[([^\]\n]*)\]/g)].flatMap(([, list]) =>
+        list!.split(",").map((item) => item.trim().replace(/^["']|["']$/g, "")),
+      );
+      expect(
+        items.filter((item) => names.has(item)),
+        file,
+      ).toEqual([]);
+    }
   });
 });
 
 describe("pull requests", () => {
   it("plan every stack that has a plan section and validate the others without AWS", () => {
     const planned = stacks.filter(([, s]) => s.plan !== null).map(([name]) => name);
-    expect(job("pull-request.yml", "plan").strategy?.matrix?.stack).toEqual(planned);
+    expect([...manifest.planStacks].sort()).toEqual(planned.sort());
+    expect(runningJobs.filter((e) => e.id === "plan").map((e) => e.label)).toEqual(planLabels);
     expect(stacks.filter(([, s]) => s.plan === null).map(([name]) => name)).toEqual(["state"]);
     const validate = job("pull-request.yml", "validate-state");
     expect(validate.permissions).toEqual({});
@@ -574,7 +830,8 @@ describe("pull requests", () => {
     const setups = runningJobs.flatMap(({ job: j }) =>
       stepsOf(j).filter((s) => action(s) === "hashicorp/setup-terraform"),
     );
-    expect(setups).toHaveLength(4);
+    // Each plan, each deploy, and the validation of the state stack.
+    expect(setups).toHaveLength(planLabels.length + deployLabels.length + 1);
     for (const s of setups) {
       expect(s.with).toEqual({ terraform_version: "1.11.4", terraform_wrapper: false });
     }
@@ -610,9 +867,10 @@ describe("releases", () => {
 
   it("deploy in the GitHub environments the manifest's deploy roles trust", () => {
     expect([...deployJobs.keys()].sort()).toEqual([...deployedStacks].sort());
+    expect(releaseTargets.map((t) => t.stack).sort()).toEqual([...deployedStacks].sort());
     for (const name of deployedStacks) {
       const { label, job: j } = deployJobs.get(name)!;
-      const expected = manifest.stacks[name].deploy!.githubEnvironment;
+      const expected = manifest.stacks[name]!.deploy!.githubEnvironment;
       expect(j.environment, label).toEqual({
         name: expected,
         url: "${{ steps.service.outputs.url }}",
@@ -634,32 +892,97 @@ describe("releases", () => {
     expect(groups.size).toBe(deployedStacks.length);
   });
 
-  it("deploy prod only after staging, with the image tag the build pushed", () => {
-    const prod = job("release.yml", "deploy-prod");
-    const staging = job("release.yml", "deploy-staging");
-    expect(needsOf(prod)).toContain("deploy-staging");
-    expect(needsOf(staging)).toContain("build");
-    expect(needsOf(job("release.yml", "promote"))).toContain("deploy-prod");
+  it("deploy to production only after the non-production deploys, with the image the build pushed", () => {
+    const nonProduction = job("release.yml", "deploy-non-production");
+    const production = job("release.yml", "deploy-production");
+    const promote = job("release.yml", "promote");
+    expect(needsOf(nonProduction)).toContain("build");
+    expect(needsOf(production)).toContain("deploy-non-production");
+    expect(needsOf(promote)).toContain("deploy-production");
+    // No `if:` overrides the default success(): a failed or skipped dependency skips the job.
+    for (const j of [nonProduction, production, promote]) expect(j.if).toBeUndefined();
     const built = job("release.yml", "build").env?.IMAGE_TAG;
     expect(built).toBe("${{ github.sha }}");
-    expect(staging.with?.image_tag).toBe(built);
-    expect(prod.with?.image_tag).toBe(built);
-    // What the called deploy job sees, the input substituted.
-    expect(runningJob("release.yml:deploy-staging").env?.IMAGE_TAG).toBe(built);
-    expect(runningJob("release.yml:deploy-prod").env?.IMAGE_TAG).toBe(built);
-    expect(job("release.yml", "promote").env?.IMAGE_TAG).toBe(built);
+    expect(nonProduction.with?.image_tag).toBe(built);
+    expect(production.with?.image_tag).toBe(built);
+    // What each called deploy job sees, the input substituted.
+    for (const label of deployLabels) expect(runningJob(label).env?.IMAGE_TAG, label).toBe(built);
+    expect(promote.env?.IMAGE_TAG).toBe(built);
   });
 
-  it("deploy both stacks through one reusable workflow, with the manifest's environments", () => {
+  it("every production deploy waits for every non-production deploy, and promote for all", () => {
+    /** The labels of the running jobs a running job waits for (`needs`, transitively). */
+    const waitsFor = (label: string): string[] => {
+      const entry = runningJobs.find((e) => e.label === label)!;
+      const { file, id } = entry.caller ?? entry;
+      const ids = new Set<string>();
+      const visit = (j: Job): void => {
+        for (const n of needsOf(j).filter((n) => !ids.has(n))) {
+          ids.add(n);
+          visit(job(file, n));
+        }
+      };
+      visit(job(file, id));
+      // Needing a matrix job waits for all of its legs.
+      return runningJobs
+        .filter((e) => (e.caller ?? e).file === file && ids.has((e.caller ?? e).id))
+        .map((e) => e.label);
+    };
+    expect(nonProductionLabels.length).toBeGreaterThan(0);
+    expect(productionLabels.length).toBeGreaterThan(0);
+    for (const label of productionLabels) {
+      expect(waitsFor(label), label).toEqual(expect.arrayContaining(nonProductionLabels));
+    }
+    for (const label of nonProductionLabels) {
+      expect(waitsFor(label), label).toContain("release.yml:build");
+      expect(
+        waitsFor(label).filter((l) => productionLabels.includes(l)),
+        label,
+      ).toEqual([]);
+    }
+    expect(waitsFor("release.yml:promote")).toEqual(expect.arrayContaining(deployLabels));
+    // The waves are the manifest's tiers.
+    expect(manifest.release.nonProduction.map((t) => t.tier)).not.toContain("production");
+    expect(manifest.release.production.map((t) => t.tier)).not.toContain("non-production");
+  });
+
+  it("a failed deploy cancels no other environment's deploy halfway (fail-fast off)", () => {
+    for (const id of ["deploy-non-production", "deploy-production"]) {
+      expect(job("release.yml", id).strategy?.["fail-fast"], id).toBe(false);
+    }
+  });
+
+  it("deploy every environment through one reusable workflow, in its wave of the manifest", () => {
     const calls = Object.entries(workflow("release.yml").jobs).filter(([, j]) => j.uses);
-    expect(calls.map(([id, j]) => [id, j.uses, j.with?.stack, j.with?.environment])).toEqual(
-      deployedStacks.map((name) => [
-        `deploy-${name}`,
-        "./.github/workflows/deploy.yml",
-        name,
-        manifest.stacks[name].deploy!.githubEnvironment,
+    const call = (wave: string) => ({
+      uses: "./.github/workflows/deploy.yml",
+      strategy: {
+        "fail-fast": false,
+        matrix: { target: `\${{ fromJSON(needs.synth.outputs.${wave}) }}` },
+      },
+      with: {
+        stack: "${{ matrix.target.stack }}",
+        environment: "${{ matrix.target.githubEnvironment }}",
+        image_tag: "${{ github.sha }}",
+      },
+    });
+    expect(calls.map(([id]) => id)).toEqual(["deploy-non-production", "deploy-production"]);
+    expect(calls[0]![1]).toMatchObject(call("non-production-targets"));
+    expect(calls[1]![1]).toMatchObject(call("production-targets"));
+    // As they run: one called job per entry of the manifest's release lists, in their order.
+    const called = runningJobs.filter((e) => e.caller?.file === "release.yml");
+    expect(called.map((e) => [e.label, e.job.env?.STACK, e.job.env?.DEPLOY_ENVIRONMENT])).toEqual([
+      ...manifest.release.nonProduction.map((t, i) => [
+        nonProductionLabels[i],
+        t.stack,
+        t.githubEnvironment,
       ]),
-    );
+      ...manifest.release.production.map((t, i) => [
+        productionLabels[i],
+        t.stack,
+        t.githubEnvironment,
+      ]),
+    ]);
     // deploy.yml runs only when called, with these inputs, in one job whose environment, role
     // check and concurrency all come from the inputs, so a caller cannot set them apart.
     const deploy = workflow("deploy.yml");
@@ -684,14 +1007,13 @@ describe("releases", () => {
       group: "deploy-${{ inputs.stack }}",
       "cancel-in-progress": false,
     });
-    // The steps read the stack from env, so both deploys run the very same steps.
+    // The steps read the stack from env, so every deploy runs the very same steps.
     expect(JSON.stringify(j.steps)).not.toContain("inputs.");
   });
 
-  it("deploy prod with exactly the steps that deployed staging", () => {
-    expect(runningJob("release.yml:deploy-prod").steps).toEqual(
-      runningJob("release.yml:deploy-staging").steps,
-    );
+  it("deploy every environment with exactly the same steps", () => {
+    const first = runningJob(deployLabels[0]!).steps;
+    for (const label of deployLabels) expect(runningJob(label).steps, label).toEqual(first);
   });
 
   it("time a deploy out before its role session ends", () => {
@@ -704,7 +1026,7 @@ describe("releases", () => {
   });
 
   it("plan, apply that plan, then smoke-test the service", () => {
-    const deploy = runningJob("release.yml:deploy-staging");
+    const deploy = runningJob(deployLabels[0]!);
     const runs = stepsOf(deploy).map((s) => s.run ?? "");
     const at = (pattern: RegExp) => runs.findIndex((r) => pattern.test(r));
     expect(at(/terraform plan .*-var "image_tag=\$IMAGE_TAG" -out=tfplan/)).toBeGreaterThan(-1);
@@ -720,8 +1042,8 @@ describe("releases", () => {
 describe("plan summaries", () => {
   /**
    * A job's "plan summary" step, which uses the local action .github/actions/plan-summary: its
-   * `with` evaluated as the runner would in that job (env, matrix, and the outputs of the plan
-   * and manifest steps faked), then the action's steps run against a fake `terraform show`
+   * `with` evaluated as the runner would in that job (env, and the outputs of the plan and
+   * manifest steps faked; the matrix is substituted already), then the action's steps run against a fake `terraform show`
    * printing `plan`. Returns the step summary written.
    */
   function summaryOf(j: Job, plan: string): string {
@@ -739,10 +1061,9 @@ describe("plan summaries", () => {
         `#!/bin/sh\n[ "$*" = "show -no-color tfplan" ] || exit 9\n[ "$PWD" = "${join(dir, "stack")}" ] || exit 8\ncat "${join(dir, "terraform-show.txt")}"\n`,
       );
       chmodSync(join(dir, "bin", "terraform"), 0o755);
-      const env = { ...j.env, STACK: "staging", IMAGE_TAG: "0123456" };
+      const env = { ...j.env, IMAGE_TAG: "0123456" };
       const given = evaluateAll(step!.with ?? {}, {
         env,
-        matrix: { stack: "staging" },
         steps: {
           plan: { outputs: { note: "image_tag 0123456" } },
           manifest: { outputs: { directory: join(dir, "stack") } },
@@ -781,9 +1102,11 @@ describe("plan summaries", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  /** The plan and the deploy of one stack, the first one released. */
+  const summaryStack = releaseTargets[0]!.stack;
   const summaryJobs = [
-    runningJob("pull-request.yml:plan"),
-    runningJob("release.yml:deploy-staging"),
+    runningJob(`pull-request.yml:plan (${summaryStack})`),
+    runningJob(deployLabels[0]!),
   ];
   const samplePlan = [
     "  # aws_ecs_service.app will be updated in-place",
@@ -807,11 +1130,9 @@ describe("plan summaries", () => {
         .filter((s) => s.name === "plan summary")
         .map((s) => [label, s.uses]),
     );
-    expect(users).toEqual([
-      ["pull-request.yml:plan", "./.github/actions/plan-summary"],
-      ["release.yml:deploy-staging", "./.github/actions/plan-summary"],
-      ["release.yml:deploy-prod", "./.github/actions/plan-summary"],
-    ]);
+    expect(users).toEqual(
+      [...planLabels, ...deployLabels].map((label) => [label, "./.github/actions/plan-summary"]),
+    );
     // No other step summarises a plan by itself.
     const shows = runningJobs.flatMap(({ job: j }) =>
       stepsOf(j).filter((s) => s.run?.includes("terraform show")),
@@ -823,7 +1144,9 @@ describe("plan summaries", () => {
     "show the %s plan collapsed, with diff markers first on the line",
     (_, j) => {
       const summary = summaryOf(j, samplePlan);
-      expect(summary.split("\n")[0]).toBe("### terraform plan: `staging` (image_tag 0123456)");
+      expect(summary.split("\n")[0]).toBe(
+        `### terraform plan: \`${summaryStack}\` (image_tag 0123456)`,
+      );
       expect(summary).toContain(
         "<details><summary>Plan: 1 to add, 1 to change, 1 to destroy.</summary>",
       );
