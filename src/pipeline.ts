@@ -27,7 +27,7 @@ import {
   type StackName,
 } from "./config/names";
 import type { PlatformConfig, Tier } from "./config/schema";
-import { PROMOTED_TAG_PREFIX } from "./constructs/image-repository";
+import { PROMOTED_TAG_PREFIX } from "./image-repository/image-repository";
 
 export const PIPELINE_MANIFEST = "pipeline.json";
 const PIPELINE_DIR = "pipeline";

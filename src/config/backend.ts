@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ConfigError, explainBuiltinIssue, formatIssues } from "./errors";
-import { explain, region } from "./rules";
+import { explain, region } from "./fields";
 
 export const BACKEND_FILE = "backend.tf.json";
 

@@ -4,7 +4,7 @@
  */
 import { formatCidr, overlaps, parseCidr } from "../lib/cidr";
 import { githubEnvironment } from "./names";
-import { explain } from "./rules";
+import { explain } from "./fields";
 import type { EnvironmentConfig } from "./schema";
 
 /** Every unordered pair of `items`, each once, in their order. */

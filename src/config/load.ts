@@ -3,7 +3,7 @@ import { basename, join, relative } from "node:path";
 import { require as tsRequire } from "tsx/cjs/api";
 import { crossEnvironmentProblems } from "./cross-environment";
 import { ConfigError, explainBuiltinIssue, formatIssues } from "./errors";
-import { explain } from "./rules";
+import { explain } from "./fields";
 import {
   EnvironmentSchema,
   ProjectSchema,

@@ -4,7 +4,7 @@
  * tier, never by name: a `non-production` environment named `prod` gets none of this, a
  * `production` one named `live` gets all of it.
  */
-import { explain } from "./rules";
+import { explain } from "./fields";
 import type { EnvironmentSettings } from "./schema";
 
 /** Days of service and flow logs a production environment keeps at least. */

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { IConstruct } from "constructs";
-import { GuardrailsSchema, type PlatformConfig } from "../config/schema";
+import type { PlatformConfig } from "../config/schema";
+import { GuardrailsSchema } from "./settings";
 import type { StackJson } from "./model";
 import { RuleViolationError, runRules, type PackReport } from "./pack";
 import type { RuleContext } from "./rule";

@@ -4,17 +4,17 @@ import type { Construct } from "constructs";
 import type { BackendConfig } from "../config/backend";
 import { arn, ciNames, imageRepository } from "../config/names";
 import type { EnvironmentConfig } from "../config/schema";
-import { PermissionsBoundary } from "../constructs/permissions-boundary";
-import { DataKey } from "../constructs/data-key";
-import { Database, DATABASE_PORT } from "../constructs/database";
-import { FargateService } from "../constructs/fargate-service";
-import { KeyValueStore } from "../constructs/key-value-store";
-import { Messaging } from "../constructs/messaging";
-import { Monitoring } from "../constructs/monitoring";
-import { LoadBalancer } from "../constructs/load-balancer";
-import { Network } from "../constructs/network";
-import { TrafficRule } from "../constructs/traffic-rule";
-import { DEFAULT_INTERFACE_ENDPOINTS } from "../constructs/vpc-endpoints";
+import { PermissionsBoundary } from "../ci-identity/permissions-boundary";
+import { DataKey } from "../data-key/data-key";
+import { Database, DATABASE_PORT } from "../database/database";
+import { FargateService } from "../service/fargate-service";
+import { KeyValueStore } from "../key-value-store/key-value-store";
+import { Messaging } from "../messaging/messaging";
+import { Monitoring } from "../monitoring/monitoring";
+import { LoadBalancer } from "../load-balancer/load-balancer";
+import { Network } from "../network/network";
+import { TrafficRule } from "../network/traffic-rule";
+import { DEFAULT_INTERFACE_ENDPOINTS } from "../network/vpc-endpoints";
 import { PlatformStack } from "./platform-stack";
 
 /** Git SHAs (7 to 40 hex digits) or release versions such as v1.4.2; never a moving tag. */

@@ -17,8 +17,8 @@ import {
   stateRoleArn,
 } from "../config/names";
 import { environmentAccounts, type PlatformConfig } from "../config/schema";
-import { CiAccountIdentity } from "../constructs/ci-identity";
-import { ImageRepository, replicateImages } from "../constructs/image-repository";
+import { CiAccountIdentity } from "../ci-identity/ci-identity";
+import { ImageRepository, replicateImages } from "../image-repository/image-repository";
 import { PlatformStack, projectStackProps } from "./platform-stack";
 
 /**

@@ -10,7 +10,7 @@ import {
   type StateAccess,
 } from "../config/names";
 import type { PlatformConfig } from "../config/schema";
-import { StateBackend } from "../constructs/state-backend";
+import { StateBackend } from "../state/state-backend";
 import { PlatformStack, projectStackProps } from "./platform-stack";
 
 /**

@@ -1,20 +1,11 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Construct } from "constructs";
+import type { KeyValueStoreSettings } from "./settings";
 
-export interface KeyAttribute {
-  readonly name: string;
-  readonly type: "S" | "N" | "B";
-}
-
-export interface KeyValueStoreProps {
+/** The table's settings (`./settings.ts`, defaults there) and its wiring. */
+export interface KeyValueStoreProps extends KeyValueStoreSettings {
   readonly tableName: string;
-  readonly partitionKey: KeyAttribute;
-  readonly sortKey: KeyAttribute;
-  /** The attribute holding an item's expiry time in epoch seconds. */
-  readonly ttlAttribute: string;
   readonly kmsKeyArn: string;
-  /** Deletion protection on the table and `prevent_destroy` in Terraform. */
-  readonly deletionProtection: boolean;
 }
 
 /**

@@ -6,6 +6,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Construct } from "constructs";
+import type { DatabaseSettings } from "./settings";
 import { policyDocument, serviceTrustPolicy } from "../lib/iam";
 
 export const DATABASE_PORT = 5432;
@@ -13,7 +14,8 @@ export const DATABASE_PORT = 5432;
 /** Logs PostgreSQL sends to CloudWatch. */
 const LOG_EXPORTS = ["postgresql", "upgrade"];
 
-export interface DatabaseProps {
+/** The database's settings (`./settings.ts`, units and defaults there) and its wiring. */
+export interface DatabaseProps extends DatabaseSettings {
   readonly namePrefix: string;
   readonly region: string;
   readonly accountId: string;
@@ -22,20 +24,6 @@ export interface DatabaseProps {
   readonly subnetIds: readonly string[];
   /** Encrypts storage, backups, Performance Insights, the master secret and the log groups. */
   readonly kmsKeyArn: string;
-  readonly engineVersion: string;
-  readonly instanceClass: string;
-  readonly allocatedStorageGiB: number;
-  readonly maxAllocatedStorageGiB: number;
-  readonly multiAz: boolean;
-  readonly backupRetentionDays: number;
-  readonly backupWindow: string;
-  readonly maintenanceWindow: string;
-  /** Deletion protection on the instance and `prevent_destroy` in Terraform. */
-  readonly deletionProtection: boolean;
-  readonly databaseName: string;
-  readonly masterUsername: string;
-  readonly performanceInsightsRetentionDays: number;
-  readonly monitoringIntervalSeconds: number;
   /** Retention of the exported PostgreSQL logs. */
   readonly logRetentionDays: number;
 }

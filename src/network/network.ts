@@ -15,7 +15,7 @@ import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Construct } from "constructs";
-import type { NatMode } from "../config/schema";
+import type { NatMode } from "./settings";
 import { policyDocument, serviceTrustPolicy } from "../lib/iam";
 import { naclRules, type NaclRule } from "../lib/nacl";
 import { planSubnets, type SubnetPlan, type Tier } from "../lib/subnet-plan";

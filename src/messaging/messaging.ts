@@ -4,17 +4,16 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
 import { Construct } from "constructs";
+import type { MessagingSettings } from "./settings";
 import { policyDocument } from "../lib/iam";
 
 /** The longest SQS keeps a message: 14 days, so a dead letter waits as long as possible. */
 export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
-export interface MessagingProps {
+/** The queue's settings (`./settings.ts`, units and defaults there) and its wiring. */
+export interface MessagingProps extends MessagingSettings {
   readonly namePrefix: string;
   readonly kmsKeyArn: string;
-  readonly maxReceiveCount: number;
-  readonly visibilityTimeoutSeconds: number;
-  readonly messageRetentionSeconds: number;
 }
 
 /**

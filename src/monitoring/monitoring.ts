@@ -9,7 +9,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Construct } from "constructs";
 import type { z } from "zod";
-import type { AlarmsSchema } from "../config/schema";
+import type { AlarmsSchema } from "./settings";
 
 export type AlarmThresholds = z.output<typeof AlarmsSchema>;
 

@@ -113,3 +113,26 @@ export function integerBetween(min: number, max: number, fix: string) {
   const message = explain(`is out of range`, `an integer from ${min} to ${max}`, fix);
   return z.number().int(message).min(min, message).max(max, message);
 }
+
+export const seconds = (min: number, max: number, field: string) =>
+  integerBetween(min, max, `set ${field} in seconds within that range`);
+
+/**
+ * An exact name: a wildcard gets its own error (what it would open up), anything else that does not
+ * match `pattern` gets `invalid`.
+ */
+export const exactName = (what: string, pattern: RegExp, invalid: string) =>
+  z.string().superRefine((value, ctx) => {
+    if (/[*?[\]]/.test(value)) {
+      ctx.addIssue({
+        code: "custom",
+        message: explain(
+          `is not an exact ${what}`,
+          `the ${what} itself: no *, ? or other wildcard`,
+          "name it exactly; a wildcard would let workflows of other repositories or branches assume the CI roles",
+        ),
+      });
+    } else if (!pattern.test(value)) {
+      ctx.addIssue({ code: "custom", message: invalid });
+    }
+  });
