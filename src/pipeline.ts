@@ -19,6 +19,7 @@ import {
   environmentOf,
   imageRepository,
   remoteStateStacks,
+  replicaRegions,
   sharedAccount,
   stackAccount,
   stackRegion,
@@ -62,6 +63,8 @@ export interface PipelineManifest {
     readonly repositoryUrl: string;
     readonly publishRoleArn: string;
     readonly promotedTagPrefix: string;
+    /** Regions the image is replicated to; a release waits until it is in each. */
+    readonly replicaRegions: readonly string[];
   };
   /** Every environment in release order: all non-production ones, then all production ones. */
   readonly environments: readonly string[];
@@ -160,6 +163,7 @@ export function pipelineFiles(config: PlatformConfig, backend: BackendConfig): P
       repositoryUrl: repository.url,
       publishRoleArn: arn.role(repository.account, names.publishRole),
       promotedTagPrefix: PROMOTED_TAG_PREFIX,
+      replicaRegions: replicaRegions(config),
     },
     environments: environments.map((env) => env.name),
     release: { nonProduction: targets(false), production: targets(true) },

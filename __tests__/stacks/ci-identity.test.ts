@@ -173,6 +173,7 @@ describe("GitHub OIDC identity (shared stack)", () => {
       "ecr:BatchCheckLayerAvailability",
       "ecr:BatchGetImage",
       "ecr:CompleteLayerUpload",
+      "ecr:DescribeImageReplicationStatus",
       "ecr:DescribeImages",
       "ecr:GetAuthorizationToken",
       "ecr:InitiateLayerUpload",

@@ -326,13 +326,14 @@ describe("deploy roles (simulated with the boundary)", () => {
 describe("publish role (simulated)", () => {
   const repository = `arn:aws:ecr:eu-west-1:${STAGING}:repository/orbit/app`;
 
-  it("pushes and re-tags images of the one repository", async () => {
+  it("pushes and re-tags images of the one repository, and sees their replication", async () => {
     for (const action of [
       "ecr:InitiateLayerUpload",
       "ecr:UploadLayerPart",
       "ecr:CompleteLayerUpload",
       "ecr:PutImage",
       "ecr:BatchGetImage",
+      "ecr:DescribeImageReplicationStatus",
     ]) {
       expect(await allowed(principals.publish, action, repository), action).toBe(true);
     }

@@ -49,6 +49,7 @@ export const PipelineManifest = z.object({
     repositoryUrl: z.string().min(1),
     publishRoleArn: roleArn,
     promotedTagPrefix: z.string().min(1),
+    replicaRegions: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d$/)),
   }),
   /** Every environment, in release order. */
   environments: z.array(z.string().min(1)).min(1),

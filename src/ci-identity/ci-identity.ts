@@ -528,6 +528,8 @@ function publishStatements(repositoryArn: string): PolicyStatement[] {
         // Re-runs skip tags that exist (tags are immutable), and promotion re-tags a manifest.
         "ecr:DescribeImages",
         "ecr:BatchGetImage",
+        // The release waits until the image is in every replica region.
+        "ecr:DescribeImageReplicationStatus",
       ],
       Resource: repositoryArn,
     },
