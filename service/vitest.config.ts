@@ -6,6 +6,8 @@ export default defineConfig({
     // One PostgreSQL for the whole run: PGlite in-process, or the server named by DATABASE_URL.
     globalSetup: ["test/support/global-setup.ts"],
     pool: "forks",
+    // As in the image: keeps the AWS SDK's multi-line Node 20 notice out of the output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { dbEnvFromUrl } from "./database-url.js";
+import { awsEnv, dbEnvFromUrl } from "./database-url.js";
 import {
   freePort,
   postJson,
@@ -118,6 +118,7 @@ async function main(): Promise<void> {
         PORT: String(servicePort),
         HOST: "127.0.0.1",
         LOG_LEVEL: "info",
+        ...awsEnv(),
       },
       logFile: join(work, "service.log"),
     }),

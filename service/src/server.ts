@@ -6,6 +6,8 @@ import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, packageVersion, type Config } from "./config.js";
 import { createPool, migrate, pingDatabase, rotatingPasswordFor } from "./db.js";
+import { dynamoDbClient, snsClient } from "./aws.js";
+import { createItemActivity } from "./item-activity.js";
 import { createItemStore } from "./item-store.js";
 import { createLogger } from "./logger.js";
 import { shutdownGracefully } from "./shutdown.js";
@@ -53,11 +55,19 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  const dynamodb = dynamoDbClient(config.aws.region);
+  const sns = snsClient(config.aws.region);
   let draining = false;
   const app = buildApp({
     logger,
     version: config.version,
     items: createItemStore(pool),
+    activity: createItemActivity({
+      dynamodb,
+      sns,
+      table: config.aws.itemsTable,
+      topicArn: config.aws.eventsTopicArn,
+    }),
     checkDatabase: () => pingDatabase(pool, config.readinessTimeoutMs),
     isDraining: () => draining,
   });
@@ -69,7 +79,11 @@ async function main(): Promise<void> {
       port: typeof address === "object" && address ? address.port : config.port,
       version: config.version,
       db_ssl: config.db.sslMode,
-      db_secret_arn: config.db.secretArn ?? null,
+      db_credentials_arn: config.db.secretArn ?? null,
+      table_items: config.aws.itemsTable,
+      topic_events: config.aws.eventsTopicArn,
+      aws_region: config.aws.region,
+      ...(process.env.AWS_ENDPOINT_URL ? { aws_endpoint_url: process.env.AWS_ENDPOINT_URL } : {}),
       shutdown_timeout_ms: config.shutdownTimeoutMs,
     },
     "service started",
@@ -92,7 +106,11 @@ async function main(): Promise<void> {
         beginDrain: () => {
           draining = true;
         },
-        closeResources: () => pool.end(),
+        closeResources: async () => {
+          dynamodb.destroy();
+          sns.destroy();
+          await pool.end();
+        },
       },
       signal,
     ).then(

@@ -40,3 +40,16 @@ export function parseRequest<T extends z.ZodType>(
     }),
   );
 }
+
+/**
+ * DynamoDB or SNS failed where the request needs them; the change was rolled back, so the
+ * client may retry. The app answers 503 with this message.
+ */
+export class DependencyUnavailableError extends Error {
+  readonly statusCode = 503;
+
+  constructor(message: string, cause: unknown) {
+    super(`${message}; nothing was changed, retry later`, { cause });
+    this.name = "DependencyUnavailableError";
+  }
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, packageVersion } from "../src/config.js";
+import { ConfigError, loadConfig, loadWorkerConfig, packageVersion } from "../src/config.js";
 
 const VALID = {
   PORT: "8080",
@@ -11,6 +11,9 @@ const VALID = {
   DB_NAME: "items",
   DB_USERNAME: "app",
   DB_PASSWORD: "s3cret-from-secrets-manager",
+  AWS_REGION: "eu-west-1",
+  TABLE_ITEMS_NAME: "platform-staging-items",
+  TOPIC_EVENTS_ARN: "arn:aws:sns:eu-west-1:123456789012:platform-staging-events",
 };
 
 function problemsFor(env: NodeJS.ProcessEnv): ConfigError {
@@ -43,6 +46,11 @@ describe("loadConfig", () => {
         sslMode: "verify-full",
         poolMax: 10,
       },
+      aws: {
+        region: "eu-west-1",
+        itemsTable: "platform-staging-items",
+        eventsTopicArn: "arn:aws:sns:eu-west-1:123456789012:platform-staging-events",
+      },
     });
   });
 
@@ -54,14 +62,21 @@ describe("loadConfig", () => {
     expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it.each(["PORT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USERNAME", "DB_PASSWORD"])(
-    "names %s when it is missing",
-    (name) => {
-      const error = problemsFor({ ...VALID, [name]: undefined });
-      expect(error.problems).toEqual([{ variable: name, message: "is required" }]);
-      expect(error.message).toContain(`${name} is required`);
-    },
-  );
+  it.each([
+    "PORT",
+    "DB_HOST",
+    "DB_PORT",
+    "DB_NAME",
+    "DB_USERNAME",
+    "DB_PASSWORD",
+    "AWS_REGION",
+    "TABLE_ITEMS_NAME",
+    "TOPIC_EVENTS_ARN",
+  ])("names %s when it is missing", (name) => {
+    const error = problemsFor({ ...VALID, [name]: undefined });
+    expect(error.problems).toEqual([{ variable: name, message: "is required" }]);
+    expect(error.message).toContain(`${name} is required`);
+  });
 
   it("treats a blank variable as missing", () => {
     expect(problemsFor({ ...VALID, DB_HOST: "  " }).problems).toEqual([
@@ -79,13 +94,24 @@ describe("loadConfig", () => {
     ["DB_POOL_MAX", "many", "must be an integer between 1 and 1000"],
     ["LOG_LEVEL", "verbose", "must be one of fatal, error, warn, info, debug, trace, silent"],
     ["DB_SSL", "prefer", "must be one of disable, require, verify-full"],
+    ["AWS_REGION", "Ireland", "must be an AWS region such as eu-west-1"],
     [
-      "DB_SECRET_ARN",
+      "TABLE_ITEMS_NAME",
+      "items table",
+      "must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)",
+    ],
+    [
+      "TOPIC_EVENTS_ARN",
+      "arn:aws:sqs:eu-west-1:123456789012:events",
+      "must be an SNS topic ARN (arn:aws:sns:<region>:<12-digit account>:<name>)",
+    ],
+    [
+      "DB_CREDENTIALS_ARN",
       "my-db-secret",
       "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>)",
     ],
     [
-      "DB_SECRET_ARN",
+      "DB_CREDENTIALS_ARN",
       "arn:aws:secretsmanager:eu-west-1:1234:secret:db",
       "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>)",
     ],
@@ -94,23 +120,28 @@ describe("loadConfig", () => {
     expect(error.problems).toEqual([{ variable: name, message }]);
   });
 
-  it("takes DB_SECRET_ARN, the secret DB_PASSWORD came from, and leaves it out when unset", () => {
+  it("takes DB_CREDENTIALS_ARN, the secret DB_PASSWORD came from, and leaves it out when unset", () => {
     const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1a2b3c4d-AbCdEf";
-    expect(loadConfig({ ...VALID, DB_SECRET_ARN: arn }, "0").db.secretArn).toBe(arn);
+    expect(loadConfig({ ...VALID, DB_CREDENTIALS_ARN: arn }, "0").db.secretArn).toBe(arn);
     expect(loadConfig(VALID, "0").db).not.toHaveProperty("secretArn");
   });
 
   it("reports every problem at once, not only the first", () => {
     const error = problemsFor({ DB_PORT: "x", LOG_LEVEL: "loud" });
-    expect(error.problems.map((p) => p.variable).sort()).toEqual([
-      "DB_HOST",
-      "DB_NAME",
-      "DB_PASSWORD",
-      "DB_PORT",
-      "DB_USERNAME",
-      "LOG_LEVEL",
-      "PORT",
-    ]);
+    expect(error.problems.map((p) => p.variable).sort()).toEqual(
+      [
+        "DB_HOST",
+        "DB_NAME",
+        "DB_PASSWORD",
+        "DB_PORT",
+        "DB_USERNAME",
+        "LOG_LEVEL",
+        "PORT",
+        "TABLE_ITEMS_NAME",
+        "TOPIC_EVENTS_ARN",
+        "AWS_REGION",
+      ].sort(),
+    );
   });
 
   it("never puts the password in the error, even when other variables are wrong", () => {
@@ -139,5 +170,46 @@ describe("loadConfig", () => {
       variable: "DB_SSL_CA_FILE",
       message: `is not a PEM certificate bundle: ${file}`,
     });
+  });
+});
+
+describe("loadWorkerConfig", () => {
+  const WORKER = {
+    AWS_REGION: "eu-west-1",
+    QUEUE_EVENTS_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/platform-staging-events",
+    TABLE_ITEMS_NAME: "platform-staging-items",
+  };
+
+  it("maps the worker's environment (no PORT, no database) with its defaults", () => {
+    expect(loadWorkerConfig(WORKER, "2.0.0")).toEqual({
+      serviceName: "items-worker",
+      version: "2.0.0",
+      logLevel: "info",
+      shutdownTimeoutMs: 20_000,
+      aws: {
+        region: "eu-west-1",
+        eventsQueueUrl: WORKER.QUEUE_EVENTS_URL,
+        itemsTable: "platform-staging-items",
+      },
+    });
+    expect(
+      loadWorkerConfig({ ...WORKER, SERVICE_NAME: "worker", SHUTDOWN_TIMEOUT_MS: "25000" }, "0"),
+    ).toMatchObject({ serviceName: "worker", shutdownTimeoutMs: 25_000 });
+  });
+
+  it("names every missing or malformed variable", () => {
+    let error: unknown;
+    try {
+      loadWorkerConfig({ QUEUE_EVENTS_URL: "events", SHUTDOWN_TIMEOUT_MS: "soon" }, "0");
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.variable).sort()).toEqual([
+      "AWS_REGION",
+      "QUEUE_EVENTS_URL",
+      "SHUTDOWN_TIMEOUT_MS",
+      "TABLE_ITEMS_NAME",
+    ]);
   });
 });

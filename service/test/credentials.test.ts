@@ -187,7 +187,7 @@ describe("secret parsing", () => {
 
 // The whole path through pg: a password-checking gate in front of PGlite (which checks none).
 describe.skipIf(!inject("databaseIsPglite"))(
-  "a pool with DB_SECRET_ARN behind a password check",
+  "a pool with DB_CREDENTIALS_ARN behind a password check",
   () => {
     let gate: PasswordGate;
     let pool: Pool | undefined;

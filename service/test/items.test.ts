@@ -105,7 +105,10 @@ describe("GET /items/:id", () => {
     const created = (await createItem({ name: "Findable" })).json<Item>();
     const response = await t.app.inject({ method: "GET", url: `/items/${created.id}` });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual(created);
+    expect(response.json()).toEqual({
+      ...created,
+      activity: { processed: false, processedAt: null, views: 1, events: [] },
+    });
   });
 
   it("answers 404 for an id that does not exist", async () => {
@@ -119,6 +122,26 @@ describe("GET /items/:id", () => {
     const response = await t.app.inject({ method: "GET", url: "/items/42" });
     expect(response.statusCode).toBe(400);
     expect(response.json().fields).toEqual([{ field: "id", message: "must be a UUID" }]);
+  });
+});
+
+describe("DELETE /items/:id", () => {
+  it("deletes the item and answers 204; it is gone afterwards", async () => {
+    const created = (await createItem({ name: "Deletable" })).json<Item>();
+    const response = await t.app.inject({ method: "DELETE", url: `/items/${created.id}` });
+    expect(response.statusCode).toBe(204);
+    expect(response.body).toBe("");
+    expect((await t.app.inject({ method: "GET", url: `/items/${created.id}` })).statusCode).toBe(
+      404,
+    );
+    expect((await t.app.inject({ method: "DELETE", url: `/items/${created.id}` })).statusCode).toBe(
+      404,
+    );
+  });
+
+  it("answers 400 for an id that is not a UUID", async () => {
+    const response = await t.app.inject({ method: "DELETE", url: "/items/42" });
+    expect(response.statusCode).toBe(400);
   });
 });
 

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.js";
 import { requestIdFrom } from "../src/request-id.js";
-import { captureLogger, createTestApp, type LogLine, type TestApp } from "./support/app.js";
+import {
+  captureLogger,
+  memoryActivity,
+  createTestApp,
+  type LogLine,
+  type TestApp,
+} from "./support/app.js";
 import { dbConfig } from "./support/database.js";
 
 describe("requestIdFrom", () => {
@@ -93,7 +99,9 @@ describe("request logging", () => {
         create: () => Promise.reject(new Error('relation "items" does not exist')),
         get: () => Promise.reject(new Error("unreachable")),
         list: () => Promise.reject(new Error("unreachable")),
+        delete: () => Promise.reject(new Error("unreachable")),
       },
+      activity: memoryActivity(),
       checkDatabase: async () => {},
       isDraining: () => false,
     });

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.js";
 import type { Pool } from "../src/db.js";
 import { createItemStore } from "../src/item-store.js";
-import { captureLogger, createTestApp, type TestApp } from "./support/app.js";
+import { captureLogger, createTestApp, memoryActivity, type TestApp } from "./support/app.js";
 import { dbConfig } from "./support/database.js";
 import { TcpProxy } from "./support/tcp-proxy.js";
 
@@ -15,6 +15,7 @@ describe("GET /health", () => {
       version: "v2.0",
       // A pool that would throw on any use: liveness must not need it.
       items: createItemStore(null as unknown as Pool),
+      activity: memoryActivity(),
       checkDatabase: async () => {
         databaseCalls += 1;
         throw new Error("database is down");

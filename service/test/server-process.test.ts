@@ -1,7 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { createPool } from "../src/db.js";
+import { createItemStore } from "../src/item-store.js";
+import { captureLogger } from "./support/app.js";
 import { dbConfig, dbEnv } from "./support/database.js";
 import { httpGet, httpPost, waitUntilRefused } from "./support/http.js";
 import { spawnService, type ServiceProcess } from "./support/service-process.js";
+import { createResources, CREDENTIALS, REGION } from "./support/moto.js";
 import { TcpProxy } from "./support/tcp-proxy.js";
 
 let running: ServiceProcess | undefined;
@@ -13,11 +17,31 @@ afterEach(() => {
 
 describe("the service process", () => {
   let proxy: TcpProxy;
+  let awsEnv: Record<string, string>;
 
   beforeAll(async () => {
     const direct = dbConfig();
     proxy = new TcpProxy({ host: direct.host, port: direct.port });
     await proxy.start();
+    // The emulator when there is one; else an endpoint that refuses at once (GET /items/:id
+    // then answers without its activity, which these tests do not look at).
+    const moto = inject("motoUrl");
+    const resources = moto
+      ? await createResources(moto, "process")
+      : {
+          table: "unused-items",
+          topicArn: `arn:aws:sns:${REGION}:123456789012:unused`,
+        };
+    awsEnv = {
+      AWS_ENDPOINT_URL: moto || "http://127.0.0.1:9",
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      TABLE_ITEMS_NAME: resources.table,
+      TOPIC_EVENTS_ARN: resources.topicArn,
+      // As in the image: keeps the SDK's multi-line Node 20 notice out of the JSON logs.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    };
   });
 
   afterAll(async () => {
@@ -33,6 +57,7 @@ describe("the service process", () => {
       HOST: "127.0.0.1",
       APP_VERSION: "v-process-test",
       SHUTDOWN_TIMEOUT_MS: "5000",
+      ...awsEnv,
       ...extraEnv,
     });
     const started = await running.waitForLine((line) => line.message === "service started");
@@ -43,8 +68,11 @@ describe("the service process", () => {
     const { service, port } = await start();
     const health = await httpGet(port, "/health");
     expect(JSON.parse(health.body)).toMatchObject({ status: "healthy", version: "v-process-test" });
-    const created = await httpPost(port, "/items", { name: "read during a drain" });
-    const item = JSON.parse(created.body) as { id: string };
+    // Straight into the database: this test is about the drain, not about creating.
+    const pool = createPool(dbConfig({ poolMax: 1 }), captureLogger().logger);
+    const item = await createItemStore(pool)
+      .create({ name: "read during a drain" })
+      .finally(() => pool.end());
 
     // Make a request that stays in flight: its database answer is held back by the proxy.
     proxy.hold();
@@ -99,7 +127,8 @@ describe("the service process", () => {
     const fatal = service.lines().find((line) => line.level === "FATAL");
     expect(fatal?.message).toBe(
       "Invalid configuration: PORT must be an integer between 0 and 65535; DB_PORT is required; " +
-        "DB_NAME is required; DB_USERNAME is required",
+        "DB_NAME is required; DB_USERNAME is required; AWS_REGION is required; " +
+        "TABLE_ITEMS_NAME is required; TOPIC_EVENTS_ARN is required",
     );
     expect(service.output()).not.toContain("pw-123");
   });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../src/app.js";
 import type { DbConfig } from "../../src/config.js";
 import { createPool, migrate, pingDatabase, type Pool } from "../../src/db.js";
+import type { Activity, ItemActivity } from "../../src/item-activity.js";
 import { createItemStore } from "../../src/item-store.js";
 import { createLogger } from "../../src/logger.js";
 import { dbConfig } from "./database.js";
@@ -24,6 +25,43 @@ export function captureLogger() {
   return { logger, lines, raw };
 }
 
+/**
+ * An in-memory stand-in for the items table and the topic, for the tests that are not about
+ * them (those run against moto: events.test.ts). `calls` lists what was called, in order.
+ */
+export function memoryActivity(): ItemActivity & { calls: string[]; published: unknown[] } {
+  const created = new Map<string, string>();
+  const views = new Map<string, number>();
+  const calls: string[] = [];
+  const published: unknown[] = [];
+  return {
+    calls,
+    published,
+    async recordCreated(event) {
+      calls.push("recordCreated");
+      created.set(event.itemId, event.id);
+    },
+    async publish(event) {
+      calls.push("publish");
+      published.push(event);
+    },
+    async createdEventId(itemId) {
+      calls.push("createdEventId");
+      return created.get(itemId) ?? null;
+    },
+    async viewed(itemId): Promise<Activity> {
+      calls.push("viewed");
+      views.set(itemId, (views.get(itemId) ?? 0) + 1);
+      return { processed: false, processedAt: null, views: views.get(itemId) ?? 0, events: [] };
+    },
+    async forget(itemId) {
+      calls.push("forget");
+      created.delete(itemId);
+      views.delete(itemId);
+    },
+  };
+}
+
 export interface TestApp {
   app: FastifyInstance;
   pool: Pool;
@@ -35,7 +73,12 @@ export interface TestApp {
 
 /** The real app on a real pool, migrated, as server.ts wires it; the caller decides whether to listen. */
 export async function createTestApp(
-  options: { db?: Partial<DbConfig>; readinessTimeoutMs?: number; version?: string } = {},
+  options: {
+    db?: Partial<DbConfig>;
+    readinessTimeoutMs?: number;
+    version?: string;
+    activity?: ItemActivity;
+  } = {},
 ): Promise<TestApp> {
   const { logger, lines, raw } = captureLogger();
   const pool = createPool(dbConfig(options.db), logger);
@@ -45,6 +88,7 @@ export async function createTestApp(
     logger,
     version: options.version ?? "v-test",
     items: createItemStore(pool),
+    activity: options.activity ?? memoryActivity(),
     checkDatabase: () => pingDatabase(pool, options.readinessTimeoutMs ?? 1_000),
     isDraining: () => drain.draining,
   });

@@ -15,9 +15,12 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs src/server.ts as its own process (through tsx), with exactly the environment given. */
-export function spawnService(env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+/**
+ * Runs src/server.ts (or another entry point, such as src/worker.ts) as its own process
+ * (through tsx), with exactly the environment given.
+ */
+export function spawnService(env: Record<string, string>, entry = "src/server.ts"): ServiceProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: SERVICE_DIR,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

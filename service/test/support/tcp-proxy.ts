@@ -74,7 +74,11 @@ export class TcpProxy {
       }
     });
     client.on("close", () => upstream.destroy());
-    upstream.on("close", () => client.destroy());
+    upstream.on("close", () => {
+      // A server that closes after answering (HTTP): the held answer is delivered before the close.
+      if (this.#held) this.#held.push(() => client.end());
+      else client.destroy();
+    });
     client.on("error", () => upstream.destroy());
     upstream.on("error", () => client.destroy());
   }
