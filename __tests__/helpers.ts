@@ -1,10 +1,13 @@
-import { TerraformStack, Testing } from "cdktf";
+import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { parseBackend, type BackendConfig } from "../src/config/backend";
 import { ConfigError } from "../src/config/errors";
 import { committedConfig, parseConfig, type PlatformInput } from "../src/config/load";
 import type { EnvironmentConfig, EnvironmentInput, PlatformConfig } from "../src/config/schema";
 import { EnvironmentStack } from "../src/stacks/environment-stack";
 import { SharedStack } from "../src/stacks/shared-stack";
+import { PlatformStack } from "../src/stacks/platform-stack";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { policyDocument, type Grantee, type PolicyStatement } from "../src/lib/iam";
 import backendJson from "../backend.tf.json";
 
 /** The synthesized Terraform JSON of one stack. */
@@ -14,6 +17,8 @@ export interface StackJson {
   resource: Record<string, Record<string, Record<string, unknown>>>;
   data?: Record<string, Record<string, Record<string, unknown>>>;
   output?: Record<string, { value: unknown }>;
+  /** `moved` blocks: where Terraform moves state from before it plans. */
+  moved?: { from: string; to: string }[];
 }
 
 /**
@@ -25,6 +30,52 @@ export function synth(stack: TerraformStack): StackJson {
     if (TerraformStack.isStack(child)) child.prepareStack();
   }
   return JSON.parse(Testing.synth(stack)) as StackJson;
+}
+
+/**
+ * An empty stack in a fresh app, to build one construct alone (GIVEN): addresses are derived as
+ * in every stack of the project (`aws_sqs_queue.queue_events_queue`).
+ */
+export function bareStack(): PlatformStack {
+  return new PlatformStack(Testing.app(), "test", {
+    project: "orbit",
+    region: "eu-west-1",
+    allowedAccountIds: ["111111111111"],
+    tags: {},
+    backend: { kind: "local" },
+  });
+}
+
+let probes = 0;
+
+/** `value` as the synthesized stack writes it: tokens become `${type.name.attribute}`. */
+export function resolved(stack: TerraformStack, value: unknown): unknown {
+  const id = `resolved-${probes++}`;
+  new TerraformOutput(stack, id, { value });
+  return synth(stack).output![id.replace("-", "_")]!.value;
+}
+
+/** A grantee that writes each grant as an inline policy of one role, for `grantedPolicies`. */
+export function policyGrantee(stack: TerraformStack): Grantee {
+  return {
+    grant(id: string, ...statements: PolicyStatement[]) {
+      new IamRolePolicy(stack, `granted-${id}`, {
+        role: "grantee",
+        name: id,
+        policy: policyDocument(...statements),
+      });
+    },
+  };
+}
+
+/** The statements of every inline policy in the stack, by policy name. */
+export function grantedPolicies(json: StackJson): Record<string, Record<string, unknown>[]> {
+  return Object.fromEntries(
+    Object.values(resourcesOf(json, "aws_iam_role_policy")).map((p) => [
+      p.name as string,
+      JSON.parse(p.policy as string).Statement,
+    ]),
+  );
 }
 
 /** All resources of one type, keyed by their Terraform name. */

@@ -56,8 +56,14 @@ const details: string[] = [];
  */
 function scannable(stack: string): string {
   const file = join("cdktf.out", "stacks", stack, "cdk.tf.json");
-  const json = JSON.parse(readFileSync(file, "utf8")) as { terraform?: Record<string, unknown> };
+  const json = JSON.parse(readFileSync(file, "utf8")) as {
+    terraform?: Record<string, unknown>;
+    moved?: unknown;
+  };
   delete json.terraform?.required_version;
+  // Checkov 3.3.30's terraform_json parser fails on `moved` blocks ("Failed to parse template");
+  // they create nothing, only tell Terraform where a resource went.
+  delete json.moved;
   const dir = mkdtempSync(join(tmpdir(), `checkov-${stack}-`));
   writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(json));
   return dir;

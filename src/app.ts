@@ -17,16 +17,19 @@ import { remoteStateStacks } from "./config/names";
 import type { PlatformConfig } from "./config/schema";
 import { writePipelineFiles } from "./pipeline";
 import { EnvironmentStack } from "./stacks/environment-stack";
-import { SharedStack } from "./stacks/shared-stack";
+import { footprintsOf, SharedStack } from "./stacks/shared-stack";
 import { StateStack } from "./stacks/state-stack";
 
-/** Builds every stack of the platform into `app`. */
+/**
+ * Builds every stack of the platform into `app`. The environment stacks come before the shared
+ * stack: the CI deploy roles it creates are derived from what they hold.
+ */
 export function buildPlatform(app: App, config: PlatformConfig, backend: BackendConfig): void {
   new StateStack(app, "state", config, backend);
-  new SharedStack(app, "shared", config, backend);
-  for (const env of Object.values(config.environments)) {
-    new EnvironmentStack(app, env, backend);
-  }
+  const environments = Object.values(config.environments).map(
+    (env) => new EnvironmentStack(app, env, backend),
+  );
+  new SharedStack(app, "shared", config, backend, footprintsOf(environments));
 }
 
 export interface SynthesizeOptions {

@@ -219,7 +219,7 @@ describe("protections follow the tier, never the name", () => {
   const unprotected: Partial<EnvironmentInput> = {
     loadBalancer: { deletionProtection: false },
     database: { deletionProtection: false, multiAz: false },
-    keyValueStore: { deletionProtection: false },
+    tables: { items: { deletionProtection: false } },
     monitoring: { alarmEmails: [] },
   };
 
@@ -232,7 +232,7 @@ describe("protections follow the tier, never the name", () => {
       "prod.loadBalancer.deletionProtection",
       "prod.database.deletionProtection",
       "prod.database.multiAz",
-      "prod.keyValueStore.deletionProtection",
+      "prod.tables.items.deletionProtection",
       "prod.monitoring.alarmEmails",
     ]);
     expect(problems[5]).toMatch(
@@ -247,11 +247,14 @@ describe("protections follow the tier, never the name", () => {
         withEnvironments({
           prod: {
             ...prod,
-            service: {
-              ...prod.service,
-              logRetentionDays: 30,
-              desiredCount: 1,
-              autoscaling: { minCount: 1 },
+            services: {
+              ...prod.services,
+              api: {
+                ...prod.services!.api!,
+                logRetentionDays: 30,
+                desiredCount: 1,
+                autoscaling: { minCount: 1 },
+              },
             },
             database: { ...prod.database, backupRetentionDays: 3 },
             network: { ...prod.network, flowLogs: { retentionDays: 14 } },
@@ -261,9 +264,9 @@ describe("protections follow the tier, never the name", () => {
     );
     expect(problems.map((p) => p.split(":")[0])).toEqual([
       "prod.database.backupRetentionDays",
-      "prod.service.logRetentionDays",
+      "prod.services.api.logRetentionDays",
       "prod.network.flowLogs.retentionDays",
-      "prod.service.autoscaling.minCount",
+      "prod.services.api.autoscaling.minCount",
     ]);
   });
 
@@ -327,7 +330,7 @@ describe("protections follow the tier, never the name", () => {
       "live.loadBalancer.deletionProtection",
       "live.database.deletionProtection",
       "live.database.multiAz",
-      "live.keyValueStore.deletionProtection",
+      "live.tables.items.deletionProtection",
       "live.monitoring.alarmEmails",
       // ...and the flow logs' 30 days of the bare network settings
       "live.network.flowLogs.retentionDays",

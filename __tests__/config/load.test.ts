@@ -91,8 +91,60 @@ describe("invalid configuration is rejected with the field, the value, what is a
     ],
     [
       "a privileged container port",
-      () => configWith("prod", { service: { containerPort: 80 } }),
-      /^prod\.service\.containerPort: 80 is out of range; allowed: an integer from 1024 to 32767/,
+      () => configWith("prod", { services: { api: { public: { containerPort: 80 } } } }),
+      /^prod\.services\.api\.public\.containerPort: 80 is out of range; allowed: an integer from 1024 to 32767/,
+    ],
+    [
+      "the database's port as a container port",
+      () => configWith("staging", { services: { api: { public: { containerPort: 5432 } } } }),
+      /^staging\.services\.api\.public\.containerPort: 5432 is the database's port.*; allowed: .*; fix: /,
+    ],
+    [
+      "a service using a table the environment does not declare",
+      () => configWith("prod", { services: { worker: { uses: { tables: { orders: "write" } } } } }),
+      /^prod\.services\.worker\.uses\.tables\.orders: "write" .*"orders".*; allowed: .*"items"; fix: /,
+    ],
+    [
+      "a service using the database in an environment without one",
+      () => configWith("staging", { database: undefined }),
+      /^staging\.services\.api\.uses\.database: true .*declares none; allowed: .*; fix: /,
+    ],
+    [
+      "a queue subscribing to a topic the environment does not declare",
+      () => configWith("staging", { queues: { events: { subscribesTo: ["orders"] } } }),
+      /^staging\.queues\.events\.subscribesTo\.0: "orders" .*topic.*; allowed: .*"events"; fix: /,
+    ],
+    [
+      "backlog scaling on a service that consumes no queue",
+      () =>
+        configWith("staging", { services: { worker: { uses: { queues: { events: "send" } } } } }),
+      /^staging\.services\.worker\.autoscaling\.backlogPerTask: 100 needs exactly one queue the service consumes/,
+    ],
+    [
+      "request-count scaling on a service without a load balancer",
+      () =>
+        configWith("staging", {
+          services: { worker: { autoscaling: { requestsPerTarget: 100 } } },
+        }),
+      /^staging\.services\.worker\.autoscaling\.requestsPerTarget: 100 needs the load balancer's request count/,
+    ],
+    [
+      "two public services with the same paths and hosts",
+      () =>
+        configWith("staging", {
+          services: {
+            worker: { public: {}, command: undefined, autoscaling: { backlogPerTask: undefined } },
+          },
+        }),
+      /^staging\.services\.worker\.public\.paths: .* service api's too/,
+    ],
+    [
+      "an access a table does not offer",
+      () =>
+        configWith("staging", {
+          services: { api: { uses: { tables: { items: "admin" as "read" } } } },
+        }),
+      /^staging\.services\.api\.uses\.tables\.items: "admin" is not a table access; allowed: "read", "write", "readWrite"/,
     ],
     [
       "a flow log retention CloudWatch does not offer",

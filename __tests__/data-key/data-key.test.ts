@@ -1,15 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { environmentStack, onlyResource, synth } from "../helpers";
+import { DataKey, type KeyUsingService } from "../../src/data-key/data-key";
+import { bareStack, onlyResource, synth } from "../helpers";
 
-const account = "${data.aws_caller_identity.account.account_id}";
+const ACCOUNT = "111111111111";
+
+/** GIVEN a bare stack with the environment's key for these key-using services. */
+function dataKey(services: KeyUsingService[], topicsDeliverToQueues: boolean) {
+  const stack = bareStack();
+  new DataKey(stack, "data-key", {
+    namePrefix: "orbit-test",
+    region: "eu-west-1",
+    accountId: ACCOUNT,
+    services,
+    topicsDeliverToQueues,
+  });
+  const key = onlyResource(synth(stack), "aws_kms_key");
+  const statements = JSON.parse(key.policy as string).Statement as Record<string, unknown>[];
+  return { key, bySid: Object.fromEntries(statements.map((s) => [s.Sid, s])) };
+}
 
 describe("data key", () => {
-  const key = onlyResource(synth(environmentStack("prod")), "aws_kms_key");
-  const statements = JSON.parse(key.policy as string).Statement as Record<string, unknown>[];
-  const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+  const all = dataKey(["sns", "sqs", "dynamodb", "secretsmanager", "rds"], true);
 
   it("rotates yearly, waits 30 days before deletion and resists destroy", () => {
-    expect(key).toMatchObject({
+    expect(all.key).toMatchObject({
       enable_key_rotation: true,
       rotation_period_in_days: 365,
       deletion_window_in_days: 30,
@@ -17,51 +31,71 @@ describe("data key", () => {
     });
   });
 
-  it("admits the account to administer but not use it, and the services that use it for this account", () => {
-    expect(Object.keys(bySid)).toEqual([
-      "AccountAdministersKey",
-      "CloudWatchLogsForThisAccount",
-      "SnsDeliveryToEncryptedQueues",
-      "CloudWatchAlarmsToEncryptedTopics",
-      "DataServicesForThisAccount",
-      "DataServicesGrantsForAwsResources",
-    ]);
+  it("admits the account to administer but not use it, and logs and alarms for this account only", () => {
+    const { bySid } = all;
     const administration = bySid.AccountAdministersKey!.Action as string[];
     expect(administration).toContain("kms:ScheduleKeyDeletion");
     expect(
       administration.filter((a) => /Encrypt|Decrypt|GenerateDataKey|ReEncrypt|kms:\*/.test(a)),
     ).toEqual([]);
-    expect(bySid.DataServicesGrantsForAwsResources).toMatchObject({
-      Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
-      Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
-    });
     expect(bySid.CloudWatchLogsForThisAccount).toMatchObject({
       Principal: { Service: "logs.eu-west-1.amazonaws.com" },
       Condition: {
         ArnLike: {
-          "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:eu-west-1:${account}:log-group:*`,
+          "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:*`,
         },
       },
-    });
-    expect(bySid.SnsDeliveryToEncryptedQueues).toMatchObject({
-      Principal: { Service: "sns.amazonaws.com" },
-      Condition: { StringEquals: { "aws:SourceAccount": account } },
     });
     expect(bySid.CloudWatchAlarmsToEncryptedTopics).toMatchObject({
       Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-      Condition: { StringEquals: { "aws:SourceAccount": account } },
+      Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
     });
-    expect(bySid.DataServicesForThisAccount).toMatchObject({
-      Principal: { AWS: `arn:aws:iam::${account}:root` },
+  });
+
+  it("admits exactly the data services present, in a fixed order, for callers of this account", () => {
+    expect(all.bySid.DataServicesForThisAccount).toMatchObject({
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
       Condition: {
         StringEquals: {
-          "kms:CallerAccount": account,
+          "kms:CallerAccount": ACCOUNT,
           "kms:ViaService": ["rds", "secretsmanager", "dynamodb", "sqs", "sns"].map(
             (s) => `${s}.eu-west-1.amazonaws.com`,
           ),
         },
       },
     });
+    expect(all.bySid.DataServicesGrantsForAwsResources).toMatchObject({
+      Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+      Condition: {
+        StringEquals: { "kms:ViaService": expect.arrayContaining(["rds.eu-west-1.amazonaws.com"]) },
+        Bool: { "kms:GrantIsForAWSResource": true },
+      },
+    });
+    const tablesOnly = dataKey(["dynamodb"], false).bySid;
+    for (const sid of ["DataServicesForThisAccount", "DataServicesGrantsForAwsResources"]) {
+      expect(
+        (tablesOnly[sid]!.Condition as { StringEquals: Record<string, unknown> }).StringEquals[
+          "kms:ViaService"
+        ],
+      ).toEqual(["dynamodb.eu-west-1.amazonaws.com"]);
+    }
+  });
+
+  it("lets SNS encrypt deliveries to queues only when a queue subscribes to a topic", () => {
+    expect(all.bySid.SnsDeliveryToEncryptedQueues).toMatchObject({
+      Principal: { Service: "sns.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+    });
+    expect(dataKey(["sqs", "sns"], false).bySid).not.toHaveProperty("SnsDeliveryToEncryptedQueues");
+  });
+
+  it("admits no data service at all when the environment holds no data", () => {
+    expect(Object.keys(dataKey([], false).bySid)).toEqual([
+      "AccountAdministersKey",
+      "CloudWatchLogsForThisAccount",
+      "CloudWatchAlarmsToEncryptedTopics",
+    ]);
   });
 });

@@ -32,9 +32,9 @@ describe("database", () => {
     });
   });
 
-  it("admits only the service's security group on 5432, which has the matching egress", () => {
+  it("admits only the security group of the service that uses it (the API, not the worker) on 5432, which has the matching egress", () => {
     const dbSg = "${aws_security_group.database_sg.id}";
-    const serviceSg = "${aws_security_group.service_sg.id}";
+    const serviceSg = "${aws_security_group.service_api_sg.id}";
     const ingress = Object.values(resourcesOf(prod, "aws_vpc_security_group_ingress_rule")).filter(
       (r) => r.security_group_id === dbSg,
     );
@@ -53,6 +53,11 @@ describe("database", () => {
       expect.objectContaining({ from_port: 5432, to_port: 5432, ip_protocol: "tcp" }),
     ]);
     expect(db(prod).vpc_security_group_ids).toEqual([dbSg]);
+    expect(
+      Object.values(resourcesOf(prod, "aws_vpc_security_group_egress_rule")).filter(
+        (r) => r.referenced_security_group_id === dbSg,
+      ),
+    ).toHaveLength(1);
   });
 
   it("forces TLS and logs slow queries, connections and lock waits", () => {
@@ -116,27 +121,48 @@ describe("database", () => {
   });
 });
 
-describe("the service's database connection", () => {
+describe("the database connection of the service that uses it", () => {
   const prod = synth(environmentStack("prod"));
   const container = JSON.parse(
-    onlyResource(prod, "aws_ecs_task_definition").container_definitions as string,
+    resourcesOf(prod, "aws_ecs_task_definition").service_api_task!.container_definitions as string,
   )[0];
+  const secret = "${aws_db_instance.database_instance.master_user_secret[0].secret_arn}";
 
   it("takes username and password from the managed secret by JSON key", () => {
-    const secret = "${aws_db_instance.database_instance.master_user_secret[0].secret_arn}";
     expect(container.secrets).toEqual([
       { name: "DB_PASSWORD", valueFrom: `${secret}:password::` },
       { name: "DB_USERNAME", valueFrom: `${secret}:username::` },
     ]);
   });
 
-  it("gets host, port and database name as plain variables", () => {
+  it("gets host, port, database name, TLS mode and the secret's ARN as plain variables", () => {
     const env = Object.fromEntries(container.environment.map((e: Resource) => [e.name, e.value]));
     expect(env).toMatchObject({
       DB_HOST: "${aws_db_instance.database_instance.address}",
       DB_PORT: "5432",
       DB_NAME: "app",
       DB_SSL: "verify-full",
+      DB_CREDENTIALS_ARN: secret,
     });
+  });
+
+  it("goes to no service that does not declare it", () => {
+    const worker = resourcesOf(prod, "aws_ecs_task_definition").service_worker_task!
+      .container_definitions as string;
+    expect(worker).not.toMatch(/DB_|database/);
+  });
+});
+
+describe("an environment without a database", () => {
+  it("has no database, no database rules in its network ACLs, and no key use through RDS", () => {
+    const json = synth(
+      environmentStack("staging", {
+        database: undefined,
+        services: { api: { uses: { database: false } } },
+      }),
+    );
+    expect(resourcesOf(json, "aws_db_instance")).toEqual({});
+    expect(JSON.stringify(resourcesOf(json, "aws_network_acl"))).not.toContain("5432");
+    expect(onlyResource(json, "aws_kms_key").policy as string).not.toContain("rds.");
   });
 });

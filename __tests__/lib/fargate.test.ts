@@ -34,47 +34,49 @@ describe("invalid cpu/memory pairs are rejected with the valid values", () => {
     [1024, 1024, "2048 to 8192 in steps of 1024"],
     [4096, 4096, "8192 to 30720 in steps of 1024"],
   ])("cpu %i with %i MiB", (cpu, memoryMiB, allowed) => {
-    expect(() => configWith("prod", { service: { cpu: cpu as 256, memoryMiB } })).toThrowError(
-      ConfigError,
-    );
+    expect(() =>
+      configWith("prod", { services: { api: { cpu: cpu as 256, memoryMiB } } }),
+    ).toThrowError(ConfigError);
     try {
-      configWith("prod", { service: { cpu: cpu as 256, memoryMiB } });
+      configWith("prod", { services: { api: { cpu: cpu as 256, memoryMiB } } });
     } catch (error) {
       expect((error as ConfigError).problems).toEqual([
-        `prod.service.memoryMiB: ${memoryMiB} is not valid with cpu ${cpu}; allowed: ${allowed}; fix: use one of those, or change service.cpu`,
+        `prod.services.api.memoryMiB: ${memoryMiB} is not valid with cpu ${cpu}; allowed: ${allowed}; fix: use one of those, or change cpu`,
       ]);
     }
   });
 
   it("rejects a CPU value Fargate does not offer", () => {
-    expect(() => configWith("staging", { service: { cpu: 300 as 256 } })).toThrowError(
-      /staging\.service\.cpu: 300 is not a Fargate CPU size; allowed: 256, 512, 1024, 2048, 4096, 8192, 16384/,
+    expect(() => configWith("staging", { services: { worker: { cpu: 300 as 256 } } })).toThrowError(
+      /staging\.services\.worker\.cpu: 300 is not a Fargate CPU size; allowed: 256, 512, 1024, 2048, 4096, 8192, 16384/,
     );
   });
 
   it("rejects ARM64 on Fargate Spot, which does not run it", () => {
     expect(() =>
       configWith("staging", {
-        service: { cpuArchitecture: "ARM64", capacity: { fargateSpotWeight: 1 } },
+        services: { api: { cpuArchitecture: "ARM64", capacity: { fargateSpotWeight: 1 } } },
       }),
     ).toThrowError(
-      /staging\.service\.capacity\.fargateSpotWeight: 1 cannot be used with ARM64 tasks/,
+      /staging\.services\.api\.capacity\.fargateSpotWeight: 1 cannot be used with ARM64 tasks/,
     );
   });
 
   it("rejects a desired count outside the autoscaling bounds", () => {
-    expect(() => configWith("prod", { service: { desiredCount: 12 } })).toThrowError(
-      /prod\.service\.desiredCount: 12 is outside the autoscaling bounds; allowed: 2 to 10/,
+    expect(() => configWith("prod", { services: { api: { desiredCount: 12 } } })).toThrowError(
+      /prod\.services\.api\.desiredCount: 12 is outside the autoscaling bounds; allowed: 2 to 10/,
     );
   });
 
   it("rejects deployment percentages that could never start a new task", () => {
     expect(() =>
       configWith("prod", {
-        service: { deployment: { minimumHealthyPercent: 100, maximumPercent: 100 } },
+        services: {
+          worker: { deployment: { minimumHealthyPercent: 100, maximumPercent: 100 } },
+        },
       }),
     ).toThrowError(
-      /prod\.service\.deployment\.maximumPercent: 100 is not above minimumHealthyPercent 100/,
+      /prod\.services\.worker\.deployment\.maximumPercent: 100 is not above minimumHealthyPercent 100/,
     );
   });
 });

@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/errors";
 import { parseConfig, committedConfig } from "../../src/config/load";
+import { PublicSchema, rulePriority } from "../../src/service/settings";
+import { LoadBalancer, type ServiceTargetProps } from "../../src/load-balancer/load-balancer";
 import {
+  bareStack,
   committedEnvironment,
   environmentStack,
   onlyResource,
+  resolved,
   resourcesOf,
   synth,
   type StackJson,
@@ -13,6 +17,64 @@ import {
 type Resource = Record<string, unknown>;
 const listeners = (json: StackJson) => Object.values(resourcesOf(json, "aws_lb_listener"));
 const byPort = (json: StackJson, port: number) => listeners(json).find((l) => l.port === port)!;
+
+/** What a request no service's rule matches gets. */
+const NOT_FOUND = {
+  type: "fixed-response",
+  fixed_response: {
+    content_type: "application/json",
+    status_code: "404",
+    message_body: JSON.stringify({ error: "Not Found", message: "No service answers this path" }),
+  },
+};
+
+const HEALTH = {
+  path: "/health",
+  intervalSeconds: 10,
+  timeoutSeconds: 5,
+  healthyThreshold: 2,
+  unhealthyThreshold: 3,
+};
+
+/** GIVEN a bare stack with a load balancer (with TLS unless `tls` is false) and the services `add`s. */
+function loadBalancer(
+  tls: boolean,
+  add: (lb: LoadBalancer) => void = () => {},
+  namePrefix = "orbit-test",
+) {
+  const stack = bareStack();
+  const lb = new LoadBalancer(stack, "load-balancer", {
+    namePrefix,
+    region: "eu-west-1",
+    accountId: "111111111111",
+    vpcId: "vpc-1",
+    subnetIds: ["subnet-a", "subnet-b"],
+    idleTimeoutSeconds: 60,
+    deletionProtection: false,
+    accessLogRetentionDays: 30,
+    tls: tls
+      ? {
+          domainName: "app.example.com",
+          certificateArn: "arn:aws:acm:eu-west-1:111111111111:certificate/1",
+        }
+      : undefined,
+  });
+  add(lb);
+  return synth(stack);
+}
+
+const service = (
+  name: string,
+  overrides: Partial<ServiceTargetProps> = {},
+): ServiceTargetProps => ({
+  name,
+  containerPort: 8080,
+  healthCheck: HEALTH,
+  deregistrationDelaySeconds: 30,
+  paths: ["/*"],
+  priority: 100,
+  ...overrides,
+});
 
 describe("load balancer with TLS", () => {
   const json = synth(environmentStack("prod"));
@@ -24,9 +86,7 @@ describe("load balancer with TLS", () => {
       ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
       certificate_arn:
         "${aws_acm_certificate_validation.load_balancer_certificate_validation.certificate_arn}",
-      default_action: [
-        { type: "forward", target_group_arn: "${aws_lb_target_group.load_balancer_targets.arn}" },
-      ],
+      default_action: [NOT_FOUND],
     });
     expect(onlyResource(json, "aws_acm_certificate")).toMatchObject({
       domain_name: "orbit.example.com",
@@ -166,43 +226,191 @@ describe("load balancer with TLS", () => {
   });
 });
 
-describe("target group", () => {
-  it("targets task IPs on the container port and health-checks /health on the traffic port", () => {
-    const json = synth(environmentStack("staging"));
-    expect(onlyResource(json, "aws_lb_target_group")).toMatchObject({
-      target_type: "ip",
-      port: 8080,
-      protocol: "HTTP",
-      deregistration_delay: "30",
-      health_check: {
-        path: "/health",
-        port: "traffic-port",
-        matcher: "200",
-        interval: 10,
-        timeout: 5,
-        healthy_threshold: 2,
-        unhealthy_threshold: 3,
-      },
-    });
-  });
-
-  it("takes path, interval, thresholds and deregistration delay from config", () => {
-    const json = synth(
-      environmentStack("staging", {
-        service: {
+describe("a public service behind the load balancer", () => {
+  it("gets its own IP target group on its container port, health-checking its path on the traffic port", () => {
+    const json = loadBalancer(true, (lb) => {
+      lb.addService(
+        service("api", {
+          containerPort: 3001,
           healthCheck: {
+            ...HEALTH,
             path: "/livez",
             intervalSeconds: 15,
             healthyThreshold: 3,
             unhealthyThreshold: 4,
           },
           deregistrationDelaySeconds: 10,
+        }),
+      );
+    });
+    const targetGroup = resourcesOf(json, "aws_lb_target_group").load_balancer_target_api!;
+    expect(targetGroup).toMatchObject({
+      target_type: "ip",
+      port: 3001,
+      protocol: "HTTP",
+      vpc_id: "vpc-1",
+      deregistration_delay: "10",
+      health_check: {
+        enabled: true,
+        path: "/livez",
+        port: "traffic-port",
+        matcher: "200",
+        interval: 15,
+        timeout: 5,
+        healthy_threshold: 3,
+        unhealthy_threshold: 4,
+      },
+      lifecycle: { create_before_destroy: true },
+    });
+    expect(targetGroup.name).toMatch(/^orbit-test-api-[0-9a-f]{6}$/);
+  });
+
+  it("changes its target group's name with its port, so a replacement can be created before the old one goes", () => {
+    const nameWith = (containerPort: number) =>
+      onlyResource(
+        loadBalancer(true, (lb) => {
+          lb.addService(service("api", { containerPort }));
+        }),
+        "aws_lb_target_group",
+      ).name as string;
+    expect(nameWith(8080)).toBe(nameWith(8080));
+    expect(nameWith(8080)).not.toBe(nameWith(3001));
+  });
+
+  it("keeps a target group name within 32 characters by dropping the prefix", () => {
+    const json = loadBalancer(
+      true,
+      (lb) => {
+        lb.addService(service("notifications"));
+      },
+      "longproject-production",
+    );
+    const name = onlyResource(json, "aws_lb_target_group").name as string;
+    expect(name).toMatch(/^notifications-[0-9a-f]{6}$/);
+    expect(name.length).toBeLessThanOrEqual(32);
+  });
+
+  it("gets a listener rule on the HTTPS listener forwarding its paths and hosts, at its priority", () => {
+    const json = loadBalancer(true, (lb) => {
+      lb.addService(service("api", { paths: ["/api/*"], hosts: ["api.example.com"], priority: 7 }));
+      lb.addService(service("admin", { paths: ["/admin/*"], priority: 9 }));
+    });
+    const rules = resourcesOf(json, "aws_lb_listener_rule");
+    expect(Object.keys(rules).sort()).toEqual([
+      "load_balancer_rule_admin",
+      "load_balancer_rule_api",
+    ]);
+    expect(rules.load_balancer_rule_api).toMatchObject({
+      listener_arn: "${aws_lb_listener.load_balancer_https.arn}",
+      priority: 7,
+      action: [
+        {
+          type: "forward",
+          target_group_arn: "${aws_lb_target_group.load_balancer_target_api.arn}",
+        },
+      ],
+      condition: [
+        { path_pattern: { values: ["/api/*"] } },
+        { host_header: { values: ["api.example.com"] } },
+      ],
+    });
+    expect(rules.load_balancer_rule_admin).toMatchObject({
+      listener_arn: "${aws_lb_listener.load_balancer_https.arn}",
+      priority: 9,
+      action: [
+        {
+          type: "forward",
+          target_group_arn: "${aws_lb_target_group.load_balancer_target_admin.arn}",
+        },
+      ],
+      condition: [{ path_pattern: { values: ["/admin/*"] } }],
+    });
+    // Anything no rule matches is a 404 from the load balancer itself.
+    expect(byPort(json, 443).default_action).toEqual([NOT_FOUND]);
+  });
+
+  it("without TLS, gets its rule on the HTTP listener, which answers 404 otherwise", () => {
+    const json = loadBalancer(false, (lb) => {
+      lb.addService(service("api"));
+    });
+    expect(listeners(json)).toEqual([
+      expect.objectContaining({ port: 80, protocol: "HTTP", default_action: [NOT_FOUND] }),
+    ]);
+    expect(onlyResource(json, "aws_lb_listener_rule").listener_arn).toBe(
+      "${aws_lb_listener.load_balancer_http.arn}",
+    );
+  });
+
+  it("gives autoscaling the request-count label <alb>/<target group>", () => {
+    const stack = bareStack();
+    const lb = new LoadBalancer(stack, "load-balancer", {
+      namePrefix: "orbit-test",
+      region: "eu-west-1",
+      accountId: "111111111111",
+      vpcId: "vpc-1",
+      subnetIds: ["subnet-a"],
+      idleTimeoutSeconds: 60,
+      deletionProtection: false,
+      accessLogRetentionDays: 30,
+    });
+    const target = lb.addService(service("api"));
+    expect(resolved(stack, target.resourceLabel)).toBe(
+      "${aws_lb.load_balancer_alb.arn_suffix}/${aws_lb_target_group.load_balancer_target_api.arn_suffix}",
+    );
+  });
+});
+
+describe("the environment's load balancer", () => {
+  it("has a target group and a rule for each public service, none for the worker, at the derived priority", () => {
+    const json = synth(environmentStack("staging"));
+    expect(Object.keys(resourcesOf(json, "aws_lb_target_group"))).toEqual([
+      "load_balancer_target_api",
+    ]);
+    expect(onlyResource(json, "aws_lb_target_group")).toMatchObject({
+      port: 8080,
+      deregistration_delay: "30",
+      health_check: {
+        path: "/health",
+        interval: 10,
+        timeout: 5,
+        healthy_threshold: 2,
+        unhealthy_threshold: 3,
+      },
+    });
+    expect(onlyResource(json, "aws_lb_listener_rule")).toMatchObject({
+      listener_arn: "${aws_lb_listener.load_balancer_https.arn}",
+      priority: rulePriority("api", PublicSchema.parse({})),
+      condition: [{ path_pattern: { values: ["/*"] } }],
+    });
+  });
+
+  it("takes each public service's health check, deregistration delay, paths and priority from its settings", () => {
+    const json = synth(
+      environmentStack("staging", {
+        services: {
+          api: {
+            public: {
+              healthCheck: {
+                path: "/livez",
+                intervalSeconds: 15,
+                healthyThreshold: 3,
+                unhealthyThreshold: 4,
+              },
+              deregistrationDelaySeconds: 10,
+              paths: ["/items/*"],
+              priority: 42,
+            },
+          },
         },
       }),
     );
     expect(onlyResource(json, "aws_lb_target_group")).toMatchObject({
       deregistration_delay: "10",
       health_check: { path: "/livez", interval: 15, healthy_threshold: 3, unhealthy_threshold: 4 },
+    });
+    expect(onlyResource(json, "aws_lb_listener_rule")).toMatchObject({
+      priority: 42,
+      condition: [{ path_pattern: { values: ["/items/*"] } }],
     });
   });
 });
@@ -240,12 +448,11 @@ describe("without TLS", () => {
     ]);
     const json = synth(environmentStack("staging", { loadBalancer: { tls: undefined } }));
     expect(listeners(json)).toEqual([
-      expect.objectContaining({
-        port: 80,
-        protocol: "HTTP",
-        default_action: [expect.objectContaining({ type: "forward" })],
-      }),
+      expect.objectContaining({ port: 80, protocol: "HTTP", default_action: [NOT_FOUND] }),
     ]);
+    expect(onlyResource(json, "aws_lb_listener_rule").listener_arn).toBe(
+      "${aws_lb_listener.load_balancer_http.arn}",
+    );
     expect(resourcesOf(json, "aws_acm_certificate")).toEqual({});
     const output = json.output?.service_url?.value as string;
     expect(output).toBe("http://${aws_lb.load_balancer_alb.dns_name}");

@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { environmentStack, onlyResource, resourcesOf, synth, type StackJson } from "../helpers";
+import {
+  Monitoring,
+  type MonitoredQueue,
+  type MonitoredService,
+} from "../../src/monitoring/monitoring";
+import { AlarmsSchema } from "../../src/monitoring/settings";
+import {
+  bareStack,
+  environmentStack,
+  onlyResource,
+  resourcesOf,
+  synth,
+  type StackJson,
+} from "../helpers";
 
 type Resource = Record<string, unknown>;
 const alarmsOf = (json: StackJson) => resourcesOf(json, "aws_cloudwatch_metric_alarm");
@@ -15,28 +28,29 @@ function referencedResource(json: StackJson, value: unknown): string | undefined
 describe("alarms", () => {
   const json = synth(environmentStack("prod"));
   const alarms = alarmsOf(json);
+  const serviceAlarms = ["running_tasks", "memory", "cpu", "error_log_lines"];
+  const publicAlarms = ["5xx", "latency_p99", "unhealthy_hosts"];
 
-  it("cover the load balancer, the service, the database, the queues and the logs", () => {
+  it("cover each service (and each public one's traffic), each queue, the load balancer and the database", () => {
     expect(
       Object.keys(alarms)
         .map((name) => name.replace("monitoring_", ""))
         .sort(),
-    ).toEqual([
-      "cpu",
-      "database_connections",
-      "database_cpu",
-      "database_free_storage",
-      "dead_letters",
-      "elb_5xx",
-      "error_log_lines",
-      "latency_p99",
-      "memory",
-      "queue_backlog",
-      "queue_oldest_message",
-      "running_tasks",
-      "target_5xx",
-      "unhealthy_hosts",
-    ]);
+    ).toEqual(
+      [
+        ...[...serviceAlarms, ...publicAlarms].map((a) => `api_${a}`),
+        ...serviceAlarms.map((a) => `worker_${a}`),
+        ...["backlog", "oldest_message", "dead_letters"].map((a) => `queue_events_${a}`),
+        "elb_5xx",
+        "database_connections",
+        "database_cpu",
+        "database_free_storage",
+      ].sort(),
+    );
+    expect(alarms.monitoring_api_5xx?.alarm_name).toBe("orbit-prod-api-5xx");
+    expect(alarms.monitoring_queue_events_dead_letters?.alarm_name).toBe(
+      "orbit-prod-queue-events-dead-letters",
+    );
   });
 
   it("each send their ALARM and their OK to the encrypted alerts topic", () => {
@@ -54,48 +68,58 @@ describe("alarms", () => {
 
   it("watch the resources of this stack by reference, never by a literal name", () => {
     const lb = "${aws_lb.load_balancer_alb.arn_suffix}";
-    const tg = "${aws_lb_target_group.load_balancer_targets.arn_suffix}";
-    const service = {
-      ClusterName: "${aws_ecs_cluster.service_cluster.name}",
-      ServiceName: "${aws_ecs_service.service_service.name}",
-    };
+    const tg = "${aws_lb_target_group.load_balancer_target_api.arn_suffix}";
+    const ecs = (service: string) => ({
+      ClusterName: "${aws_ecs_cluster.cluster_cluster.name}",
+      ServiceName: `\${aws_ecs_service.service_${service}_service.name}`,
+    });
     const db = { DBInstanceIdentifier: "${aws_db_instance.database_instance.identifier}" };
     const expected: Record<string, Record<string, string> | undefined> = {
-      target_5xx: { LoadBalancer: lb, TargetGroup: tg },
-      latency_p99: { LoadBalancer: lb, TargetGroup: tg },
-      unhealthy_hosts: { LoadBalancer: lb, TargetGroup: tg },
+      api_5xx: { LoadBalancer: lb, TargetGroup: tg },
+      api_latency_p99: { LoadBalancer: lb, TargetGroup: tg },
+      api_unhealthy_hosts: { LoadBalancer: lb, TargetGroup: tg },
       elb_5xx: { LoadBalancer: lb },
-      running_tasks: service,
-      memory: service,
-      cpu: service,
+      api_running_tasks: ecs("api"),
+      api_memory: ecs("api"),
+      api_cpu: ecs("api"),
+      worker_running_tasks: ecs("worker"),
+      worker_memory: ecs("worker"),
+      worker_cpu: ecs("worker"),
       database_cpu: db,
       database_free_storage: db,
       database_connections: db,
-      queue_backlog: { QueueName: "${aws_sqs_queue.messaging_queue.name}" },
-      queue_oldest_message: { QueueName: "${aws_sqs_queue.messaging_queue.name}" },
-      dead_letters: { QueueName: "${aws_sqs_queue.messaging_dead_letters.name}" },
-      error_log_lines: undefined,
+      queue_events_backlog: { QueueName: "${aws_sqs_queue.queue_events_queue.name}" },
+      queue_events_oldest_message: { QueueName: "${aws_sqs_queue.queue_events_queue.name}" },
+      queue_events_dead_letters: { QueueName: "${aws_sqs_queue.queue_events_dead_letters.name}" },
+      api_error_log_lines: undefined,
+      worker_error_log_lines: undefined,
     };
+    expect(Object.keys(expected).sort()).toEqual(
+      Object.keys(alarms)
+        .map((name) => name.replace("monitoring_", ""))
+        .sort(),
+    );
     for (const [name, dimensions] of Object.entries(expected)) {
       expect(alarms[`monitoring_${name}`]?.dimensions, name).toEqual(dimensions);
     }
   });
 
-  it("use the seed's thresholds by default", () => {
+  it("use the seed's thresholds by default, and each service's own minimum task count", () => {
     const pick = (name: string) => {
       const a = alarms[`monitoring_${name}`]!;
       return [a.comparison_operator, a.threshold, Number(a.period) * Number(a.evaluation_periods)];
     };
-    expect(pick("target_5xx")).toEqual(["GreaterThanThreshold", 50, 60]);
-    expect(pick("latency_p99")).toEqual(["GreaterThanThreshold", 1, 120]);
-    expect(alarms.monitoring_latency_p99?.extended_statistic).toBe("p99");
-    expect(pick("running_tasks")).toEqual(["LessThanThreshold", 2, 60]);
-    expect(pick("memory")).toEqual(["GreaterThanThreshold", 85, 180]);
-    expect(pick("unhealthy_hosts")).toEqual(["GreaterThanOrEqualToThreshold", 1, 60]);
+    expect(pick("api_5xx")).toEqual(["GreaterThanThreshold", 50, 60]);
+    expect(pick("api_latency_p99")).toEqual(["GreaterThanThreshold", 1, 120]);
+    expect(alarms.monitoring_api_latency_p99?.extended_statistic).toBe("p99");
+    expect(pick("api_running_tasks")).toEqual(["LessThanThreshold", 2, 60]);
+    expect(pick("worker_running_tasks")).toEqual(["LessThanThreshold", 2, 60]);
+    expect(pick("api_memory")).toEqual(["GreaterThanThreshold", 85, 180]);
+    expect(pick("api_unhealthy_hosts")).toEqual(["GreaterThanOrEqualToThreshold", 1, 60]);
     expect(pick("database_cpu")).toEqual(["GreaterThanThreshold", 80, 300]);
     expect(pick("database_free_storage")).toEqual(["LessThanThreshold", 0.1 * 50 * 1024 ** 3, 300]);
-    expect(pick("queue_backlog")).toEqual(["GreaterThanThreshold", 100, 600]);
-    expect(pick("dead_letters")).toEqual(["GreaterThanThreshold", 0, 60]);
+    expect(pick("queue_events_backlog")).toEqual(["GreaterThanThreshold", 100, 600]);
+    expect(pick("queue_events_dead_letters")).toEqual(["GreaterThanThreshold", 0, 60]);
   });
 
   it("follow the configured thresholds", () => {
@@ -114,22 +138,124 @@ describe("alarms", () => {
         }),
       ),
     );
-    expect(tuned.monitoring_target_5xx?.threshold).toBe(5);
-    expect(tuned.monitoring_latency_p99).toMatchObject({ threshold: 0.5, evaluation_periods: 5 });
-    expect(tuned.monitoring_memory?.threshold).toBe(70);
-    expect(tuned.monitoring_queue_backlog?.threshold).toBe(10);
-    expect(tuned.monitoring_running_tasks?.threshold).toBe(1);
+    expect(tuned.monitoring_api_5xx?.threshold).toBe(5);
+    expect(tuned.monitoring_api_latency_p99).toMatchObject({
+      threshold: 0.5,
+      evaluation_periods: 5,
+    });
+    expect(tuned.monitoring_api_memory?.threshold).toBe(70);
+    expect(tuned.monitoring_worker_memory?.threshold).toBe(70);
+    expect(tuned.monitoring_queue_events_backlog?.threshold).toBe(10);
+    expect(tuned.monitoring_api_running_tasks?.threshold).toBe(1);
   });
 
-  it("roll a deployment back when the 5xx or unhealthy-host alarm fires", () => {
-    expect(onlyResource(json, "aws_ecs_service").alarms).toEqual({
-      alarm_names: [
-        "${aws_cloudwatch_metric_alarm.monitoring_target_5xx.alarm_name}",
-        "${aws_cloudwatch_metric_alarm.monitoring_unhealthy_hosts.alarm_name}",
-      ],
+  it("roll the API back on its 5xx or unhealthy hosts, and the worker on new dead letters of the queue it consumes", () => {
+    const services = resourcesOf(json, "aws_ecs_service");
+    const alarm = (name: string) => `\${aws_cloudwatch_metric_alarm.monitoring_${name}.alarm_name}`;
+    expect(services.service_api_service!.alarms).toEqual({
+      alarm_names: [alarm("api_5xx"), alarm("api_unhealthy_hosts")],
       enable: true,
       rollback: true,
     });
+    expect(services.service_worker_service!.alarms).toEqual({
+      alarm_names: [alarm("queue_events_dead_letters")],
+      enable: true,
+      rollback: true,
+    });
+  });
+});
+
+/** GIVEN a bare stack with monitoring of `services` and `queues` (literal names), no database unless given. */
+function monitoring(
+  services: MonitoredService[],
+  queues: MonitoredQueue[] = [],
+  database?: { identifier: string; allocatedStorageGiB: number },
+) {
+  const stack = bareStack();
+  const construct = new Monitoring(stack, "monitoring", {
+    namePrefix: "orbit-test",
+    region: "eu-west-1",
+    kmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:key/1",
+    alarmEmails: [],
+    thresholds: AlarmsSchema.parse({}),
+    resources: {
+      loadBalancerArnSuffix: "app/alb/1",
+      clusterName: "orbit-test",
+      services,
+      queues,
+      database,
+    },
+  });
+  return { construct, stack };
+}
+
+const worker: MonitoredService = {
+  name: "worker",
+  serviceName: "orbit-test-worker",
+  minTaskCount: 1,
+  logGroupName: "/ecs/orbit-test/worker",
+  consumes: ["events"],
+};
+const api: MonitoredService = {
+  name: "api",
+  serviceName: "orbit-test-api",
+  minTaskCount: 2,
+  logGroupName: "/ecs/orbit-test/api",
+  targetGroupArnSuffix: "targetgroup/api/1",
+  consumes: [],
+};
+const events: MonitoredQueue = {
+  name: "events",
+  queueName: "orbit-test-events",
+  deadLetterQueueName: "orbit-test-events-dlq",
+};
+
+describe("monitoring of one environment's parts", () => {
+  it("watches no load balancer and no database when no service is public and there is no database", () => {
+    const { construct } = monitoring([worker], [events]);
+    expect(Object.keys(construct.alarms).sort()).toEqual(
+      [
+        "queue-events-backlog",
+        "queue-events-dead-letters",
+        "queue-events-oldest-message",
+        "worker-cpu",
+        "worker-error-log-lines",
+        "worker-memory",
+        "worker-running-tasks",
+      ].sort(),
+    );
+  });
+
+  it("gives a deployment of a public service its 5xx and unhealthy-host alarms, and of a consumer its queues' dead letters", () => {
+    const { construct } = monitoring([api, worker], [events]);
+    expect(construct.deploymentAlarms("api")).toEqual([
+      construct.alarms["api-5xx"],
+      construct.alarms["api-unhealthy-hosts"],
+    ]);
+    expect(construct.deploymentAlarms("worker")).toEqual([
+      construct.alarms["queue-events-dead-letters"],
+    ]);
+  });
+
+  it("gives a deployment of a service that is neither public nor a consumer no alarm, and refuses an unknown service", () => {
+    const { construct } = monitoring([{ ...worker, consumes: [] }]);
+    expect(construct.deploymentAlarms("worker")).toEqual([]);
+    expect(() => construct.deploymentAlarms("billing")).toThrowError(
+      "billing is not a monitored service",
+    );
+  });
+
+  it("counts each service's ERROR lines into a metric of its own", () => {
+    const json = synth(monitoring([api, worker], [events]).stack);
+    expect(
+      Object.values(resourcesOf(json, "aws_cloudwatch_log_metric_filter")).map((f) => [
+        f.log_group_name,
+        (f.metric_transformation as Resource).name,
+      ]),
+    ).toEqual([
+      ["/ecs/orbit-test/api", "orbit-test-api-error-log-lines"],
+      ["/ecs/orbit-test/worker", "orbit-test-worker-error-log-lines"],
+    ]);
   });
 });
 
@@ -167,20 +293,28 @@ describe("notifications", () => {
 describe("logs", () => {
   const json = synth(environmentStack("prod"));
 
-  it("count ERROR lines of the service's JSON logs into a metric with an alarm", () => {
-    expect(onlyResource(json, "aws_cloudwatch_log_metric_filter")).toMatchObject({
-      log_group_name: "${aws_cloudwatch_log_group.service_logs.name}",
-      pattern: '{ $.level = "ERROR" }',
-      metric_transformation: { name: "orbit-prod-error-log-lines", value: "1", default_value: "0" },
-    });
-    expect(alarmsOf(json).monitoring_error_log_lines).toMatchObject({
-      metric_name: "orbit-prod-error-log-lines",
-      threshold: 10,
-      period: 300,
-    });
+  it("count ERROR lines of each service's JSON logs into a metric with an alarm", () => {
+    for (const service of ["api", "worker"]) {
+      expect(
+        resourcesOf(json, "aws_cloudwatch_log_metric_filter")[`monitoring_${service}_error_lines`],
+      ).toMatchObject({
+        log_group_name: `\${aws_cloudwatch_log_group.service_${service}_logs.name}`,
+        pattern: '{ $.level = "ERROR" }',
+        metric_transformation: {
+          name: `orbit-prod-${service}-error-log-lines`,
+          value: "1",
+          default_value: "0",
+        },
+      });
+      expect(alarmsOf(json)[`monitoring_${service}_error_log_lines`]).toMatchObject({
+        metric_name: `orbit-prod-${service}-error-log-lines`,
+        threshold: 10,
+        period: 300,
+      });
+    }
   });
 
-  it("save the seed's Logs Insights queries against the service's log group", () => {
+  it("save the seed's Logs Insights queries against every service's log group", () => {
     const queries = Object.values(resourcesOf(json, "aws_cloudwatch_query_definition"));
     expect(queries.map((q) => q.name)).toEqual([
       "orbit-prod/errors-for-a-user",
@@ -188,7 +322,10 @@ describe("logs", () => {
       "orbit-prod/one-request",
     ]);
     for (const query of queries) {
-      expect(query.log_group_names).toEqual(["${aws_cloudwatch_log_group.service_logs.name}"]);
+      expect(query.log_group_names).toEqual([
+        "${aws_cloudwatch_log_group.service_api_logs.name}",
+        "${aws_cloudwatch_log_group.service_worker_logs.name}",
+      ]);
     }
     expect(queries[0]!.query_string).toMatch(/filter user_id = .*\n\| filter level = "ERROR"/);
     expect(queries[1]!.query_string).toMatch(/pct\(latency_ms, 50\).*pct\(latency_ms, 99\)/);
@@ -204,23 +341,30 @@ describe("dashboard", () => {
     widgets: { type: string; properties: Resource }[];
   };
 
-  it("has the panels of the seed's production dashboard and an alarm panel", () => {
-    expect(body.widgets.map((w) => w.properties.title)).toEqual([
-      "Request latency (p50, p99)",
-      "Request volume",
-      "Error rate (% of requests answered 5xx)",
-      "CPU and memory (% of task size)",
-      "Running and healthy tasks",
-      "Database: CPU, connections, latency",
-      "Queue depth and age",
-      "Alarms",
+  it("has a row per service (traffic for the public one, its queue for the consumer, then tasks), the database and an alarm panel", () => {
+    expect(body.widgets.map((w) => [(w as unknown as Resource).y, w.properties.title])).toEqual([
+      [0, "api: latency (p50, p99) and requests"],
+      [0, "api: error rate (% of requests answered 5xx) and ERROR lines"],
+      [6, "api: CPU and memory (% of task size)"],
+      [6, "api: running tasks and healthy targets"],
+      [12, "worker: queue depth, age and dead letters"],
+      [12, "worker: error log lines"],
+      [18, "worker: CPU and memory (% of task size)"],
+      [18, "worker: running tasks"],
+      [24, "Database: CPU, connections, latency"],
+      [24, "Alarms"],
     ]);
   });
 
-  it("computes the error rate with metric math", () => {
-    const metrics = body.widgets[2]!.properties.metrics as unknown[][];
-    expect(metrics.at(-1)).toEqual([
+  it("computes the error rate with metric math, beside the service's ERROR log lines", () => {
+    const metrics = body.widgets[1]!.properties.metrics as unknown[][];
+    expect(metrics).toContainEqual([
       { expression: "100 * errors / MAX([requests, 1])", label: "5xx %", id: "rate" },
+    ]);
+    expect(metrics.at(-1)).toEqual([
+      "Orbit/Service",
+      "orbit-prod-api-error-log-lines",
+      { stat: "Sum", label: "ERROR lines", yAxis: "right" },
     ]);
   });
 

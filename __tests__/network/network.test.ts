@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseCidr, formatIp } from "../../src/lib/cidr";
 import { evaluateNacl, type NaclRule } from "../../src/lib/nacl";
 import { naclRulesOfAcl } from "../../src/rules/topology";
+import { requiredEndpoints, splitEndpoints } from "../../src/network/vpc-endpoints";
 import type { Tier } from "../../src/lib/subnet-plan";
 import { environmentStack, resourcesOf, synth, type StackJson } from "../helpers";
 
@@ -82,13 +83,23 @@ describe("VPC endpoints", () => {
     expect(resourcesOf(stackWithNat(mode), "aws_vpc_endpoint")).toEqual({});
   });
 
-  it("exist with NAT none: everything the service calls, with private DNS, in every private subnet", () => {
+  it("exist with NAT none: exactly what the services' uses need, with private DNS, in every private subnet", () => {
     const json = stackWithNat("none");
     const endpoints = Object.values(resourcesOf(json, "aws_vpc_endpoint"));
     const privateSubnets = ["a", "b", "c"].map((z) => ref("aws_subnet", `network_private_${z}`));
     const interfaces = endpoints.filter((e) => e.vpc_endpoint_type === "Interface");
+    // prod's services use the database, a table, a queue and a topic.
+    const required = requiredEndpoints({
+      database: true,
+      tables: true,
+      queues: true,
+      topics: true,
+    });
+    expect(
+      endpoints.map((e) => String(e.service_name).replace("com.amazonaws.eu-west-1.", "")).sort(),
+    ).toEqual([...required].sort());
     expect(interfaces.map((e) => e.service_name).sort()).toEqual(
-      ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sns", "sqs", "sts"].map(
+      ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sns", "sqs"].map(
         (s) => `com.amazonaws.eu-west-1.${s}`,
       ),
     );
@@ -107,6 +118,23 @@ describe("VPC endpoints", () => {
         }),
       ),
     );
+  });
+
+  it("with NAT none, leave out the endpoints of what no service uses", () => {
+    const json = synth(
+      environmentStack("staging", {
+        network: { natGateways: "none" },
+        database: undefined,
+        topics: undefined,
+        queues: { events: { subscribesTo: [] } },
+        services: { api: { uses: { database: false, topics: undefined } } },
+      }),
+    );
+    expect(
+      Object.values(resourcesOf(json, "aws_vpc_endpoint"))
+        .map((e) => String(e.service_name).replace("com.amazonaws.eu-west-1.", ""))
+        .sort(),
+    ).toEqual(["dynamodb", "ecr.api", "ecr.dkr", "logs", "s3", "sqs"]);
   });
 
   it("admit only HTTPS from inside the VPC", () => {
@@ -128,6 +156,40 @@ describe("VPC endpoints", () => {
         (rule) => rule.security_group_id === endpointsSg,
       ),
     ).toEqual([]);
+  });
+});
+
+describe("requiredEndpoints", () => {
+  const none = { database: false, tables: false, queues: false, topics: false };
+
+  it("gives every Fargate task ECR, its S3 layers and logs, and no STS: task credentials come from the ECS agent", () => {
+    expect(requiredEndpoints(none)).toEqual(["ecr.api", "ecr.dkr", "logs", "s3"]);
+  });
+
+  it.each([
+    ["database", "secretsmanager"],
+    ["tables", "dynamodb"],
+    ["queues", "sqs"],
+    ["topics", "sns"],
+  ] as const)("adds the endpoint a use of %s calls: %s", (use, endpoint) => {
+    expect(requiredEndpoints({ ...none, [use]: true })).toEqual([
+      "ecr.api",
+      "ecr.dkr",
+      "logs",
+      "s3",
+      endpoint,
+    ]);
+  });
+
+  it("splits gateway services (S3, DynamoDB) from interface services", () => {
+    expect(
+      splitEndpoints(
+        requiredEndpoints({ database: true, tables: true, queues: true, topics: true }),
+      ),
+    ).toEqual({
+      interfaceServices: ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "sqs", "sns"],
+      gatewayServices: ["s3", "dynamodb"],
+    });
   });
 });
 

@@ -63,4 +63,32 @@ describe("PLAT-7 deploy-time budget", () => {
       /510 s worst case \(budget 300 s\).*Shorten the deregistration delay/,
     );
   });
+
+  it("estimates a service without a load balancer with its container's stop timeout as the drain", () => {
+    const result = deployTimeBudget.check(
+      model(servicePath({ worker: { stopTimeout: 120 } })),
+      context,
+    );
+    expect(result.verdict).toBe("compliant");
+    expect(result.report).toContainEqual(
+      expect.stringMatching(
+        /^aws_ecs_service\.worker: 180 s worst case \(budget 900 s\): .*grace 0 s, start 60 s \+ 0 x 0 s\) \+ drain 120 s\)/,
+      ),
+    );
+  });
+
+  it("fails a worker whose stop timeout makes the deployment exceed the budget, naming only the service", () => {
+    const result = deployTimeBudget.check(model(servicePath({ worker: { stopTimeout: 120 } })), {
+      ...context,
+      deployBudgetSeconds: 150,
+    });
+    expect(result.findings).toEqual([
+      {
+        paths: ["fixture/worker"],
+        message: expect.stringMatching(
+          /^aws_ecs_service\.worker: 180 s worst case \(budget 150 s\)/,
+        ),
+      },
+    ]);
+  });
 });

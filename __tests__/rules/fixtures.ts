@@ -17,16 +17,28 @@ export interface ServicePathOptions {
   nat?: boolean;
   /** Interface/gateway endpoint services present (without the com.amazonaws.<region>. prefix). */
   endpoints?: string[];
-  /** Add a database whose group admits the service; `egress` adds the service's matching egress. */
-  database?: { egress: boolean };
+  /**
+   * Add a database whose group admits the service; `egress` adds the service's matching egress;
+   * `instance` adds the instance itself in an isolated subnet, and `DB_HOST` to the service.
+   */
+  database?: { egress: boolean; instance?: boolean };
+  /**
+   * Add a second ECS service without a load balancer (a queue worker) in the private subnet:
+   * `dbHost` gives it `DB_HOST` (it declares the database), `databaseRules` the security-group
+   * rules to reach it; `stopTimeout` is its container's.
+   */
+  worker?: { dbHost?: boolean; databaseRules?: boolean; stopTimeout?: number };
+  /** Forward from the listener's default action, as round 1 did, instead of a listener rule. */
+  forwardByDefaultAction?: boolean;
   secrets?: boolean;
   albName?: string;
 }
 
 /**
  * The smallest stack with a whole request path: a VPC with a public and a private subnet, an ALB,
- * a target group and listener, an ECS service and its task definition, and the two security groups
- * with the ALB -> service rules. Options break one relation at a time.
+ * a target group, a listener that answers 404 and a listener rule that forwards to the target
+ * group, an ECS service and its task definition, and the two security groups with the ALB ->
+ * service rules. Options break one relation at a time, or add a database or a worker.
  */
 export function servicePath(options: ServicePathOptions = {}): StackJson {
   const port = options.containerPort ?? 8080;
@@ -127,10 +139,26 @@ export function servicePath(options: ServicePathOptions = {}): StackJson {
       https: {
         load_balancer_arn: ref("aws_lb.alb", "arn"),
         default_action: [
-          { type: "forward", target_group_arn: ref("aws_lb_target_group.targets", "arn") },
+          options.forwardByDefaultAction
+            ? { type: "forward", target_group_arn: ref("aws_lb_target_group.targets", "arn") }
+            : { type: "fixed-response", fixed_response: { status_code: "404" } },
         ],
       },
     },
+    ...(options.forwardByDefaultAction
+      ? {}
+      : {
+          aws_lb_listener_rule: {
+            app: {
+              listener_arn: ref("aws_lb_listener.https", "arn"),
+              priority: 100,
+              action: [
+                { type: "forward", target_group_arn: ref("aws_lb_target_group.targets", "arn") },
+              ],
+              condition: [{ path_pattern: { values: ["/*"] } }],
+            },
+          },
+        }),
     aws_ecs_task_definition: {
       task: {
         ...meta("task"),
@@ -143,7 +171,12 @@ export function servicePath(options: ServicePathOptions = {}): StackJson {
             name: "app",
             image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:abc1234",
             portMappings: [{ containerPort: port }],
-            environment: [{ name: "PORT", value: options.portVariable ?? String(port) }],
+            environment: [
+              { name: "PORT", value: options.portVariable ?? String(port) },
+              ...(options.database?.instance
+                ? [{ name: "DB_HOST", value: ref("aws_db_instance.database", "address") }]
+                : []),
+            ],
             logConfiguration: { logDriver: "awslogs" },
             ...(options.secrets
               ? {
@@ -215,7 +248,98 @@ export function servicePath(options: ServicePathOptions = {}): StackJson {
       };
     }
   }
+  if (options.database?.instance) addDatabaseInstance(resource);
+  if (options.worker) addWorker(resource, options.worker);
   return { resource };
+}
+
+/** A PostgreSQL instance in an isolated subnet (no routes), behind the database's group. */
+function addDatabaseInstance(resource: Record<string, Record<string, Values>>): void {
+  resource.aws_subnet!.isolated = { ...meta("isolated"), cidr_block: "10.0.100.0/24" };
+  resource.aws_route_table!.isolated = { ...meta("isolated-rt") };
+  resource.aws_route_table_association!.isolated = {
+    subnet_id: ref("aws_subnet.isolated"),
+    route_table_id: ref("aws_route_table.isolated"),
+  };
+  resource.aws_db_subnet_group = {
+    database: { ...meta("database-subnets"), subnet_ids: [ref("aws_subnet.isolated")] },
+  };
+  resource.aws_db_instance = {
+    database: {
+      ...meta("database"),
+      port: 5432,
+      publicly_accessible: false,
+      db_subnet_group_name: ref("aws_db_subnet_group.database", "name"),
+      vpc_security_group_ids: [ref("aws_security_group.database")],
+    },
+  };
+}
+
+/** A second service with no load balancer, reachable by nothing, in the private subnet. */
+function addWorker(
+  resource: Record<string, Record<string, Values>>,
+  worker: NonNullable<ServicePathOptions["worker"]>,
+): void {
+  resource.aws_security_group!.worker = { ...meta("worker-sg") };
+  resource.aws_vpc_security_group_egress_rule!.worker_https = {
+    security_group_id: ref("aws_security_group.worker"),
+    ip_protocol: "tcp",
+    from_port: 443,
+    to_port: 443,
+    cidr_ipv4: "0.0.0.0/0",
+  };
+  if (worker.databaseRules) {
+    resource.aws_vpc_security_group_ingress_rule!.from_worker = {
+      ...meta("worker-to-database/ingress"),
+      security_group_id: ref("aws_security_group.database"),
+      referenced_security_group_id: ref("aws_security_group.worker"),
+      ip_protocol: "tcp",
+      from_port: 5432,
+      to_port: 5432,
+    };
+    resource.aws_vpc_security_group_egress_rule!.worker_to_database = {
+      ...meta("worker-to-database/egress"),
+      security_group_id: ref("aws_security_group.worker"),
+      referenced_security_group_id: ref("aws_security_group.database"),
+      ip_protocol: "tcp",
+      from_port: 5432,
+      to_port: 5432,
+    };
+  }
+  resource.aws_ecs_task_definition!.worker = {
+    ...meta("worker-task"),
+    family: "worker",
+    requires_compatibilities: ["FARGATE"],
+    cpu: "256",
+    memory: "1024",
+    container_definitions: JSON.stringify([
+      {
+        name: "app",
+        image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:abc1234",
+        command: ["node", "dist/worker.js"],
+        portMappings: [],
+        environment: worker.dbHost
+          ? [{ name: "DB_HOST", value: ref("aws_db_instance.database", "address") }]
+          : [],
+        logConfiguration: { logDriver: "awslogs" },
+        stopTimeout: worker.stopTimeout ?? 30,
+      },
+    ]),
+  };
+  resource.aws_ecs_service!.worker = {
+    ...meta("worker"),
+    name: "worker",
+    desired_count: 1,
+    task_definition: ref("aws_ecs_task_definition.worker", "arn"),
+    deployment_minimum_healthy_percent: 100,
+    deployment_maximum_percent: 200,
+    network_configuration: {
+      subnets: [ref("aws_subnet.private")],
+      security_groups: [ref("aws_security_group.worker")],
+      assign_public_ip: false,
+    },
+    load_balancer: [],
+  };
 }
 
 export const context: RuleContext = {

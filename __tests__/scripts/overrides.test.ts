@@ -48,12 +48,44 @@ describe("e2e override files", () => {
   });
 
   it("refuse a type whose service they do not know", () => {
-    expect(() => servicesOfType("aws_bedrock_agent")).toThrow(/SERVICE_BY_PREFIX/);
+    expect(() => servicesOfType("aws_bedrock_agent")).toThrow(
+      /AWS_RESOURCE_TYPES or AWS_DATA_SOURCES in src\/lib\/aws-services\.ts/,
+    );
     expect(servicesOfType("aws_route53_record")).toEqual(["route53"]);
     expect(servicesOfType("aws_route_table")).toEqual(["ec2"]);
+    expect(servicesOfType("aws_lb_listener_rule")).toEqual(["elbv2"]);
+    expect(servicesOfType("aws_appautoscaling_target")).toEqual(["appautoscaling"]);
     expect(servicesOfType("aws_s3_bucket")).toEqual(["s3", "s3control"]);
+    expect(servicesOfType("aws_caller_identity")).toEqual(["sts"]);
     expect(servicesOfType("aws_elb_service_account")).toEqual([]);
     expect(allServices()).toEqual([...new Set(allServices())].sort());
+  });
+
+  it("point every client the platform's AWS service map knows at the emulator, and no unknown one", () => {
+    // The provider's endpoint keys the map names (src/lib/aws-services.ts); a key the provider
+    // does not know would fail `terraform init`.
+    expect(allServices()).toEqual([
+      "acm",
+      "appautoscaling",
+      "cloudwatch",
+      "dynamodb",
+      "ec2",
+      "ecr",
+      "ecs",
+      "elbv2",
+      "iam",
+      "kms",
+      "logs",
+      "rds",
+      "route53",
+      "s3",
+      "s3control",
+      "secretsmanager",
+      "sns",
+      "sqs",
+      "sts",
+      "wafv2",
+    ]);
   });
 
   it("override one provider configuration per alias and leave account checks and roles alone", () => {

@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load";
+import { servicesFor } from "../../src/lib/aws-services";
 import { EnvironmentStack } from "../../src/stacks/environment-stack";
 import { SharedStack } from "../../src/stacks/shared-stack";
 import { committedBackend, environmentOf, resourcesOf, synth, type StackJson } from "../helpers";
@@ -298,6 +299,77 @@ describe("GitHub OIDC identity (shared stack)", () => {
       "arn:aws:dynamodb:eu-west-1:111111111111:table/orbit-staging-*",
     ]);
     expect(named("sqs")).toContain("arn:aws:sqs:eu-west-1:111111111111:orbit-staging-*");
+  });
+
+  it("a deploy role's services, passed roles and service-linked roles are those its environment stack's types need", () => {
+    for (const [account, env] of [
+      ["111111111111", "staging"],
+      ["222222222222", "prod"],
+    ] as const) {
+      const deploy = role(account, `orbit-github-deploy-${env}`);
+      const bySid = (sid: string) => deploy.statements.find((s) => s.Sid === sid)!;
+      // Read independently from the synthesized environment stack, through the map.
+      const stack = synth(
+        new EnvironmentStack(Testing.app(), environmentOf(config, env), committedBackend),
+      );
+      const inRegion = servicesFor(Object.keys(stack.resource))
+        .filter((s) => s.grant === "in-region")
+        .map((s) => `${s.service}:*`);
+      expect(actions(bySid("PlatformServicesInRegion"))).toEqual(inRegion);
+      const trusted = Object.values(resourcesOf(stack, "aws_iam_role")).flatMap((r) =>
+        (JSON.parse(r.assume_role_policy as string).Statement as Statement[]).map(
+          (s) => s.Principal!.Service!,
+        ),
+      );
+      expect(bySid("PassEnvironmentRoles").Condition!.StringEquals!["iam:PassedToService"]).toEqual(
+        [...new Set(trusted)].sort(),
+      );
+      // What that comes to today.
+      expect(inRegion).toEqual([
+        "ec2:*",
+        "elasticloadbalancing:*",
+        "ecs:*",
+        "application-autoscaling:*",
+        "rds:*",
+        "kms:*",
+        "wafv2:*",
+        "acm:*",
+        "cloudwatch:*",
+        "logs:*",
+      ]);
+      expect(bySid("PassEnvironmentRoles").Condition).toEqual({
+        StringEquals: {
+          "iam:PassedToService": [
+            "ecs-tasks.amazonaws.com",
+            "monitoring.rds.amazonaws.com",
+            "vpc-flow-logs.amazonaws.com",
+          ],
+        },
+      });
+      expect(bySid("ServiceLinkedRoles").Condition).toEqual({
+        StringEquals: {
+          "iam:AWSServiceName": [
+            "ecs.amazonaws.com",
+            "ecs.application-autoscaling.amazonaws.com",
+            "elasticloadbalancing.amazonaws.com",
+            "rds.amazonaws.com",
+          ],
+        },
+      });
+      const boundary = resourcesOf(shared, "aws_iam_policy")[`ci_${account}_boundary`]!;
+      const allowed = (JSON.parse(boundary.policy as string).Statement as Statement[]).find(
+        (s) => s.Sid === "PlatformServices",
+      )!;
+      expect(actions(allowed).filter((a) => a.endsWith(":*"))).toEqual([
+        ...inRegion,
+        "s3:*",
+        "dynamodb:*",
+        "sqs:*",
+        "sns:*",
+        "secretsmanager:*",
+        "route53:*",
+      ]);
+    }
   });
 
   it("the plan role reads configuration, never data, and reads and locks state only through the plan state roles", () => {

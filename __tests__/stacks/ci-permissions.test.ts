@@ -245,6 +245,32 @@ describe("deploy roles (simulated with the boundary)", () => {
         "iam:PassedToService": "lambda.amazonaws.com",
       }),
     ).toBe(false);
+    // The services the environment stack's roles trust, read from their trust policies.
+    for (const service of ["vpc-flow-logs.amazonaws.com", "monitoring.rds.amazonaws.com"]) {
+      expect(
+        await allowed(deployStaging, "iam:PassRole", ownRole, { "iam:PassedToService": service }),
+        service,
+      ).toBe(true);
+    }
+  });
+
+  it("creates the service-linked roles of the services its stack uses, and no other", async () => {
+    const linked = (service: string) =>
+      allowed(
+        deployStaging,
+        "iam:CreateServiceLinkedRole",
+        `arn:aws:iam::${STAGING}:role/aws-service-role/${service}/AWSServiceRole`,
+        { "iam:AWSServiceName": service },
+      );
+    for (const service of [
+      "ecs.amazonaws.com",
+      "elasticloadbalancing.amazonaws.com",
+      "rds.amazonaws.com",
+      "ecs.application-autoscaling.amazonaws.com",
+    ]) {
+      expect(await linked(service), service).toBe(true);
+    }
+    expect(await linked("lambda.amazonaws.com")).toBe(false);
   });
 
   it("reaches its own state and no other, and never the state bucket directly", async () => {

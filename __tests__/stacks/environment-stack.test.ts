@@ -1,14 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { environmentStack, onlyResource, resourcesOf, synth, type StackJson } from "../helpers";
+import { environmentStack, resourcesOf, synth, type StackJson } from "../helpers";
 
 type Resource = Record<string, unknown>;
 
-/** Every place the container port appears on the request path, read from the synthesized stack. */
-function portsOnThePath(json: StackJson) {
-  const container = JSON.parse(
-    onlyResource(json, "aws_ecs_task_definition").container_definitions as string,
+const containerOf = (json: StackJson, service: string) =>
+  JSON.parse(
+    resourcesOf(json, "aws_ecs_task_definition")[`service_${service}_task`]!
+      .container_definitions as string,
   )[0];
-  const serviceSg = "${aws_security_group.service_sg.id}";
+
+/** Every place the API's container port appears on the request path, read from the synthesized stack. */
+function portsOnThePath(json: StackJson) {
+  const container = containerOf(json, "api");
+  const serviceSg = "${aws_security_group.service_api_sg.id}";
   const albSg = "${aws_security_group.load_balancer_sg.id}";
   const ingress = Object.values(resourcesOf(json, "aws_vpc_security_group_ingress_rule")).find(
     (r) => r.security_group_id === serviceSg && r.referenced_security_group_id === albSg,
@@ -18,14 +22,16 @@ function portsOnThePath(json: StackJson) {
   )!;
   const privateAcl = resourcesOf(json, "aws_network_acl").network_private_nacl!;
   const fromAlb = (privateAcl.ingress as Resource[]).find((r) => r.rule_no === 100)!;
+  const targetGroup = resourcesOf(json, "aws_lb_target_group").load_balancer_target_api!;
   return {
     portMapping: container.portMappings[0].containerPort,
     hostPort: container.portMappings[0].hostPort,
     PORT: Number(container.environment.find((e: { name: string }) => e.name === "PORT").value),
-    targetGroup: onlyResource(json, "aws_lb_target_group").port,
-    healthCheckPort: (onlyResource(json, "aws_lb_target_group").health_check as Resource).port,
-    serviceLoadBalancer: (onlyResource(json, "aws_ecs_service").load_balancer as Resource[])[0]!
-      .container_port,
+    targetGroup: targetGroup.port,
+    healthCheckPort: (targetGroup.health_check as Resource).port,
+    serviceLoadBalancer: (
+      resourcesOf(json, "aws_ecs_service").service_api_service!.load_balancer as Resource[]
+    )[0]!.container_port,
     serviceIngress: [ingress.from_port, ingress.to_port],
     albEgress: [egress.from_port, egress.to_port],
     privateNaclFromAlb: [fromAlb.from_port, fromAlb.to_port],
@@ -36,7 +42,9 @@ describe("the container port is declared once", () => {
   it.each([8080, 3001])(
     "port %i reaches the port mapping, PORT, target group and both security group rules",
     (port) => {
-      const json = synth(environmentStack("staging", { service: { containerPort: port } }));
+      const json = synth(
+        environmentStack("staging", { services: { api: { public: { containerPort: port } } } }),
+      );
       expect(portsOnThePath(json)).toEqual({
         portMapping: port,
         hostPort: port,
@@ -50,6 +58,57 @@ describe("the container port is declared once", () => {
       });
     },
   );
+});
+
+describe("each service's environment names exactly what it uses", () => {
+  const json = synth(environmentStack("prod"));
+  const variables = (service: string) =>
+    Object.fromEntries(
+      containerOf(json, service).environment.map((e: Resource) => [e.name, e.value]),
+    );
+  const db = "${aws_db_instance.database_instance";
+
+  it("the API: its port, the database, the table and the topic, besides what every task gets", () => {
+    expect(variables("api")).toEqual({
+      SERVICE_NAME: "api",
+      APP_VERSION: "${var.image_tag}",
+      AWS_REGION: "eu-west-1",
+      SHUTDOWN_TIMEOUT_MS: "25000",
+      PORT: "8080",
+      DB_HOST: `${db}.address}`,
+      DB_PORT: "5432",
+      DB_NAME: "app",
+      DB_SSL: "verify-full",
+      DB_CREDENTIALS_ARN: `${db}.master_user_secret[0].secret_arn}`,
+      TABLE_ITEMS_NAME: "${aws_dynamodb_table.table_items_table.name}",
+      TOPIC_EVENTS_ARN: "${aws_sns_topic.topic_events_topic.arn}",
+    });
+    expect(containerOf(json, "api").secrets).toEqual([
+      { name: "DB_PASSWORD", valueFrom: `${db}.master_user_secret[0].secret_arn}:password::` },
+      { name: "DB_USERNAME", valueFrom: `${db}.master_user_secret[0].secret_arn}:username::` },
+    ]);
+  });
+
+  it("the worker: the queue and the table, no port and no database", () => {
+    expect(variables("worker")).toEqual({
+      SERVICE_NAME: "worker",
+      APP_VERSION: "${var.image_tag}",
+      AWS_REGION: "eu-west-1",
+      SHUTDOWN_TIMEOUT_MS: "25000",
+      QUEUE_EVENTS_URL: "${aws_sqs_queue.queue_events_queue.url}",
+      TABLE_ITEMS_NAME: "${aws_dynamodb_table.table_items_table.name}",
+    });
+    expect(containerOf(json, "worker").secrets).toEqual([]);
+  });
+
+  it("the drain deadline follows the stop timeout, 5 s inside it", () => {
+    const tuned = synth(
+      environmentStack("staging", { services: { worker: { stopTimeoutSeconds: 90 } } }),
+    );
+    const worker = containerOf(tuned, "worker");
+    expect(worker.stopTimeout).toBe(90);
+    expect(worker.environment).toContainEqual({ name: "SHUTDOWN_TIMEOUT_MS", value: "85000" });
+  });
 });
 
 /**
@@ -75,22 +134,30 @@ describe("releasing a new image_tag", () => {
         )
         .map((name) => `${type}.${name}`),
     );
-    expect(changed).toEqual(["aws_ecs_task_definition.service_task"]);
+    expect(changed).toEqual([
+      "aws_ecs_task_definition.service_api_task",
+      "aws_ecs_task_definition.service_worker_task",
+    ]);
 
-    const referrers = Object.entries(after).flatMap(([type, byName]) =>
-      Object.entries(byName)
-        .filter(([, body]) =>
-          JSON.stringify(body).includes("aws_ecs_task_definition.service_task."),
-        )
-        .map(([name]) => `${type}.${name}`),
-    );
-    expect(referrers).toEqual(["aws_ecs_service.service_service"]);
+    for (const service of ["api", "worker"]) {
+      const referrers = Object.entries(after).flatMap(([type, byName]) =>
+        Object.entries(byName)
+          .filter(([, body]) =>
+            JSON.stringify(body).includes(`aws_ecs_task_definition.service_${service}_task.`),
+          )
+          .map(([name]) => `${type}.${name}`),
+      );
+      expect(referrers).toEqual([`aws_ecs_service.service_${service}_service`]);
+    }
   });
 
-  it("leaves the task definition free of ignore_changes, so Terraform stays the source of truth", () => {
-    expect(
-      onlyResource(synth(environmentStack("prod")), "aws_ecs_task_definition"),
-    ).not.toHaveProperty("lifecycle");
+  it("leaves the task definitions free of ignore_changes, so Terraform stays the source of truth", () => {
+    const taskDefinitions = Object.values(
+      resourcesOf(synth(environmentStack("prod")), "aws_ecs_task_definition"),
+    );
+    expect(taskDefinitions).toHaveLength(2);
+    for (const taskDefinition of taskDefinitions)
+      expect(taskDefinition).not.toHaveProperty("lifecycle");
   });
 
   it("accepts only commit SHAs and version tags as image_tag", () => {
@@ -117,110 +184,148 @@ describe("IAM", () => {
       ),
     );
 
-  it("the execution role may pull from the one repository, write the one log group, read the one secret", () => {
-    const execution = statements().filter((s) => s.policy === "service_roles_execution_policy");
-    expect(execution).toEqual([
-      expect.objectContaining({ Action: "ecr:GetAuthorizationToken", Resource: "*" }),
-      expect.objectContaining({
-        Action: [
-          "ecr:BatchCheckLayerAvailability",
-          "ecr:GetDownloadUrlForLayer",
-          "ecr:BatchGetImage",
-        ],
-        Resource: "arn:aws:ecr:eu-west-1:111111111111:repository/orbit/app",
-      }),
-      expect.objectContaining({
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: [
-          "${aws_cloudwatch_log_group.service_logs.arn}",
-          "${aws_cloudwatch_log_group.service_logs.arn}:log-stream:*",
-        ],
-      }),
-      expect.objectContaining({
-        Action: "secretsmanager:GetSecretValue",
-        Resource: ["${aws_db_instance.database_instance.master_user_secret[0].secret_arn}"],
-      }),
-      expect.objectContaining({
-        Action: "kms:Decrypt",
-        Resource: "${aws_kms_key.data_key_key.arn}",
-      }),
-    ]);
+  const executionOf = (service: string, secrets: boolean) => [
+    expect.objectContaining({ Action: "ecr:GetAuthorizationToken", Resource: "*" }),
+    expect.objectContaining({
+      Action: [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchGetImage",
+      ],
+      Resource: "arn:aws:ecr:eu-west-1:111111111111:repository/orbit/app",
+    }),
+    expect.objectContaining({
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: [
+        `\${aws_cloudwatch_log_group.service_${service}_logs.arn}`,
+        `\${aws_cloudwatch_log_group.service_${service}_logs.arn}:log-stream:*`,
+      ],
+    }),
+    ...(secrets
+      ? [
+          expect.objectContaining({
+            Action: "secretsmanager:GetSecretValue",
+            Resource: ["${aws_db_instance.database_instance.master_user_secret[0].secret_arn}"],
+          }),
+          expect.objectContaining({
+            Action: "kms:Decrypt",
+            Resource: "${aws_kms_key.data_key_key.arn}",
+            Condition: {
+              StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" },
+            },
+          }),
+        ]
+      : []),
+  ];
+
+  it("each execution role may pull from the one repository and write its own log group; only the API's reads the one secret", () => {
+    const execution = (service: string) =>
+      statements().filter((s) => s.policy === `service_${service}_roles_execution_policy`);
+    expect(execution("api")).toEqual(executionOf("api", true));
+    expect(execution("worker")).toEqual(executionOf("worker", false));
   });
 
-  it("the task role has exactly what the service uses: the table and its indexes, the queue, the topic, the secret, the key through those services", () => {
-    const task = statements().filter((s) =>
-      /^service_roles_(table|queue|events|data_key|database)/.test(s.policy),
+  const key = "${aws_kms_key.data_key_key.arn}";
+  const via = (service: string, actions: string[]) => ({
+    Sid: `KeyVia${service.charAt(0).toUpperCase()}${service.slice(1)}`,
+    Effect: "Allow",
+    Action: actions,
+    Resource: key,
+    Condition: { StringEquals: { "kms:ViaService": `${service}.eu-west-1.amazonaws.com` } },
+  });
+  const taskPolicies = (service: string) =>
+    Object.fromEntries(
+      Object.entries(resourcesOf(json, "aws_iam_role_policy"))
+        .filter(([, p]) => p.role === `\${aws_iam_role.service_${service}_roles_task.id}`)
+        .map(([, p]) => [p.name, JSON.parse(p.policy as string).Statement]),
     );
-    expect(
-      task.map(({ policy, Action, Resource, Condition }) => ({
-        policy,
-        Action,
-        Resource,
-        Condition,
-      })),
-    ).toEqual([
-      {
-        policy: "service_roles_data_key_use",
-        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-        Resource: "${aws_kms_key.data_key_key.arn}",
-        Condition: {
-          StringEquals: {
-            "kms:ViaService": [
-              "sqs.eu-west-1.amazonaws.com",
-              "sns.eu-west-1.amazonaws.com",
-              "secretsmanager.eu-west-1.amazonaws.com",
-            ],
-          },
+
+  it("the API's task role has exactly what it uses: the database credentials, the table read-write, publishing to the topic, the key only through each", () => {
+    expect(taskPolicies("api")).toEqual({
+      "database-credentials": [
+        {
+          Sid: "DatabaseCredentials",
+          Effect: "Allow",
+          Action: ["secretsmanager:GetSecretValue"],
+          Resource: "${aws_db_instance.database_instance.master_user_secret[0].secret_arn}",
         },
-      },
-      {
-        policy: "service_roles_database_secret_read",
-        Action: "secretsmanager:GetSecretValue",
-        Resource: "${aws_db_instance.database_instance.master_user_secret[0].secret_arn}",
-        Condition: undefined,
-      },
-      {
-        policy: "service_roles_events_publish",
-        Action: "sns:Publish",
-        Resource: "${aws_sns_topic.messaging_events.arn}",
-        Condition: undefined,
-      },
-      {
-        policy: "service_roles_queue_consume_produce",
-        Action: [
-          "sqs:SendMessage",
-          "sqs:ReceiveMessage",
-          "sqs:DeleteMessage",
-          "sqs:GetQueueAttributes",
-        ],
-        Resource: "${aws_sqs_queue.messaging_queue.arn}",
-        Condition: undefined,
-      },
-      {
-        policy: "service_roles_table_read_write",
-        Action: expect.arrayContaining([
-          "dynamodb:GetItem",
-          "dynamodb:PutItem",
-          "dynamodb:Query",
-          "dynamodb:DeleteItem",
-        ]),
-        Resource: [
-          "${aws_dynamodb_table.key_value_store_table.arn}",
-          "${aws_dynamodb_table.key_value_store_table.arn}/index/*",
-        ],
-        Condition: undefined,
-      },
-    ]);
-    const roleOf = (policy: string) => resourcesOf(json, "aws_iam_role_policy")[policy]!.role;
-    for (const { policy } of task)
-      expect(roleOf(policy)).toBe("${aws_iam_role.service_roles_task.id}");
+        via("secretsmanager", ["kms:Decrypt"]),
+      ],
+      "table-items": [
+        {
+          Sid: "Table",
+          Effect: "Allow",
+          Action: [
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+          ],
+          Resource: "${aws_dynamodb_table.table_items_table.arn}",
+        },
+        via("dynamodb", ["kms:Decrypt"]),
+      ],
+      "topic-events": [
+        {
+          Sid: "Topic",
+          Effect: "Allow",
+          Action: ["sns:Publish"],
+          Resource: "${aws_sns_topic.topic_events_topic.arn}",
+        },
+        via("sns", ["kms:GenerateDataKey", "kms:Decrypt"]),
+      ],
+    });
+  });
+
+  it("the worker's task role has exactly what it uses: consuming the queue and writing the table, no database and no table read", () => {
+    expect(taskPolicies("worker")).toEqual({
+      "queue-events": [
+        {
+          Sid: "Queue",
+          Effect: "Allow",
+          Action: [
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:ChangeMessageVisibility",
+            "sqs:GetQueueAttributes",
+          ],
+          Resource: "${aws_sqs_queue.queue_events_queue.arn}",
+        },
+        via("sqs", ["kms:Decrypt"]),
+      ],
+      "table-items": [
+        {
+          Sid: "Table",
+          Effect: "Allow",
+          Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+          Resource: "${aws_dynamodb_table.table_items_table.arn}",
+        },
+        via("dynamodb", ["kms:Decrypt"]),
+      ],
+    });
+  });
+
+  it("no role gets a managed policy, and every policy of the services is one of theirs", () => {
     expect(resourcesOf(json, "aws_iam_role_policy_attachment")).toEqual({});
+    const servicePolicies = Object.keys(resourcesOf(json, "aws_iam_role_policy")).filter((name) =>
+      name.startsWith("service_"),
+    );
+    expect(servicePolicies.sort()).toEqual([
+      "service_api_roles_database_credentials",
+      "service_api_roles_execution_policy",
+      "service_api_roles_table_items",
+      "service_api_roles_topic_events",
+      "service_worker_roles_execution_policy",
+      "service_worker_roles_queue_events",
+      "service_worker_roles_table_items",
+    ]);
   });
 
   it("every statement names exact resources; * only for ecr:GetAuthorizationToken, which has no resource-level permissions", () => {
     const exact = [
-      // One resource of this stack, optionally narrowed to its streams or indexes.
-      /^\$\{aws_[a-z0-9_]+\.[a-z0-9_]+\.arn\}(:log-stream:\*|\/index\/\*)?$/,
+      // One resource of this stack, optionally narrowed to its log streams (no table indexes).
+      /^\$\{aws_[a-z0-9_]+\.[a-z0-9_]+\.arn\}(:log-stream:\*)?$/,
       // The shared stack's one image repository.
       /^arn:aws:ecr:eu-west-1:111111111111:repository\/orbit\/app$/,
       // The secret RDS manages for the master user.
@@ -243,7 +348,16 @@ describe("IAM", () => {
   });
 
   it("task roles can be assumed only by ECS tasks of this account and region", () => {
-    for (const role of ["service_roles_execution", "service_roles_task"]) {
+    const roles = Object.keys(resourcesOf(json, "aws_iam_role")).filter((r) =>
+      r.startsWith("service_"),
+    );
+    expect(roles.sort()).toEqual([
+      "service_api_roles_execution",
+      "service_api_roles_task",
+      "service_worker_roles_execution",
+      "service_worker_roles_task",
+    ]);
+    for (const role of roles) {
       const trust = JSON.parse(
         resourcesOf(json, "aws_iam_role")[role]!.assume_role_policy as string,
       );
@@ -268,15 +382,46 @@ describe("IAM", () => {
 });
 
 describe("outputs", () => {
-  it("give the service URL, load balancer DNS name, cluster and service names and the repository URL", () => {
+  it("give the service URL, load balancer DNS name, cluster, each service's name and task role, each data resource and the repository URL", () => {
     const outputs = synth(environmentStack("prod")).output!;
     expect(outputs.service_url?.value).toBe("https://orbit.example.com");
     expect(outputs.alb_dns_name?.value).toBe("${aws_lb.load_balancer_alb.dns_name}");
-    expect(outputs.cluster_name?.value).toBe("${aws_ecs_cluster.service_cluster.name}");
-    expect(outputs.service_name?.value).toBe("${aws_ecs_service.service_service.name}");
+    expect(outputs.cluster_name?.value).toBe("${aws_ecs_cluster.cluster_cluster.name}");
+    expect(outputs.service_names?.value).toEqual({
+      api: "${aws_ecs_service.service_api_service.name}",
+      worker: "${aws_ecs_service.service_worker_service.name}",
+    });
+    expect(outputs.task_role_arns?.value).toEqual({
+      api: "${aws_iam_role.service_api_roles_task.arn}",
+      worker: "${aws_iam_role.service_worker_roles_task.arn}",
+    });
+    expect(outputs.table_names?.value).toEqual({
+      items: "${aws_dynamodb_table.table_items_table.name}",
+    });
+    expect(outputs.queue_urls?.value).toEqual({
+      events: "${aws_sqs_queue.queue_events_queue.url}",
+    });
+    expect(outputs.dead_letter_queue_urls?.value).toEqual({
+      events: "${aws_sqs_queue.queue_events_dead_letters.url}",
+    });
+    expect(outputs.topic_arns?.value).toEqual({
+      events: "${aws_sns_topic.topic_events_topic.arn}",
+    });
+    expect(outputs.database_endpoint?.value).toBe("${aws_db_instance.database_instance.address}");
     expect(outputs.ecr_repository_url?.value).toBe(
       "111111111111.dkr.ecr.eu-west-1.amazonaws.com/orbit/app",
     );
     expect(outputs.image_tag?.value).toBe("${var.image_tag}");
+  });
+
+  it("have no database outputs in an environment without a database", () => {
+    const outputs = synth(
+      environmentStack("staging", {
+        database: undefined,
+        services: { api: { uses: { database: false } } },
+      }),
+    ).output!;
+    expect(outputs).not.toHaveProperty("database_endpoint");
+    expect(outputs).not.toHaveProperty("database_credentials_arn");
   });
 });

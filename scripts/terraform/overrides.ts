@@ -1,6 +1,12 @@
 // Terraform override files (`*_override.tf.json`) that point a copy of a synthesized stack at a
 // local AWS emulator (moto): endpoints and fake credentials live only here, never in cdktf.out.
 // Pure functions; the e2e harness writes their results into temporary copies of the stacks.
+import {
+  AWS_DATA_SOURCES,
+  AWS_RESOURCE_TYPES,
+  AWS_SERVICES,
+  AWS_SERVICES_FILE,
+} from "../../src/lib/aws-services";
 import { isObject, type JsonObject, type StackJson } from "./stack-json";
 
 /** Where the emulator listens, and the fake keys every client uses. */
@@ -12,70 +18,23 @@ export interface Emulator {
 }
 
 /**
- * The provider's `endpoints` key for each resource or data source type, by longest matching
- * prefix. `null`: the type calls no API (it is computed inside the provider). A type that matches
- * nothing is an error, so a new service can never silently reach real AWS.
- */
-const SERVICE_BY_PREFIX: ReadonlyArray<
-  readonly [prefix: string, services: string | string[] | null]
-> = [
-  ["aws_acm_", "acm"],
-  ["aws_appautoscaling_", "appautoscaling"],
-  ["aws_caller_identity", "sts"],
-  ["aws_cloudwatch_dashboard", "cloudwatch"],
-  ["aws_cloudwatch_metric_alarm", "cloudwatch"],
-  ["aws_cloudwatch_log_", "logs"],
-  ["aws_cloudwatch_query_definition", "logs"],
-  ["aws_db_", "rds"],
-  ["aws_default_network_acl", "ec2"],
-  ["aws_default_route_table", "ec2"],
-  ["aws_default_security_group", "ec2"],
-  ["aws_dynamodb_", "dynamodb"],
-  ["aws_ecr_", "ecr"],
-  ["aws_ecs_", "ecs"],
-  ["aws_eip", "ec2"],
-  ["aws_elb_service_account", null],
-  ["aws_flow_log", "ec2"],
-  ["aws_iam_", "iam"],
-  ["aws_internet_gateway", "ec2"],
-  ["aws_kms_", "kms"],
-  ["aws_lb", "elbv2"],
-  ["aws_nat_gateway", "ec2"],
-  ["aws_network_acl", "ec2"],
-  ["aws_region", null],
-  ["aws_partition", null],
-  ["aws_route53_", "route53"],
-  ["aws_route", "ec2"],
-  // Bucket tags are read and written through S3 Control (ListTagsForResource, TagResource).
-  ["aws_s3_bucket", ["s3", "s3control"]],
-  ["aws_s3_", "s3"],
-  ["aws_secretsmanager_", "secretsmanager"],
-  ["aws_security_group", "ec2"],
-  ["aws_sns_", "sns"],
-  ["aws_sqs_", "sqs"],
-  ["aws_subnet", "ec2"],
-  ["aws_vpc", "ec2"],
-  ["aws_wafv2_", "wafv2"],
-];
-
-/**
  * Services a stack reaches without a resource of its own: STS and IAM (who the caller is), KMS
  * (the provider reads the key behind a bucket's or a table's encryption).
  */
 const ALWAYS = ["iam", "kms", "sts"] as const;
 
-/** The `endpoints` keys for a type; throws for a type the map does not know. */
+/**
+ * The provider's `endpoints` keys for a resource or data source type, from the platform's AWS
+ * service map (src/lib/aws-services.ts): a data source type is looked up among the data sources
+ * first (`[]`: the provider computes it without an API call). A type the map does not list is an
+ * error, so a new service can never silently reach real AWS (and PLAT-9 fails its synth first).
+ */
 export function servicesOfType(type: string): string[] {
-  let best: (typeof SERVICE_BY_PREFIX)[number] | undefined;
-  for (const entry of SERVICE_BY_PREFIX) {
-    if (type.startsWith(entry[0]) && (!best || entry[0].length > best[0].length)) best = entry;
-  }
-  if (!best) {
-    throw new Error(
-      `no emulator endpoint known for ${type}: add its service to SERVICE_BY_PREFIX in scripts/terraform/overrides.ts`,
-    );
-  }
-  return best[1] === null ? [] : typeof best[1] === "string" ? [best[1]] : [...best[1]];
+  if (Object.hasOwn(AWS_DATA_SOURCES, type)) return [...(AWS_DATA_SOURCES[type]?.endpoints ?? [])];
+  if (Object.hasOwn(AWS_RESOURCE_TYPES, type)) return [...AWS_RESOURCE_TYPES[type]!.endpoints];
+  throw new Error(
+    `no emulator endpoint known for ${type}: add it, with its service, to AWS_RESOURCE_TYPES or AWS_DATA_SOURCES in ${AWS_SERVICES_FILE}`,
+  );
 }
 
 /** The sorted `endpoints` keys a stack needs: its resources' and data sources' services. */
@@ -94,9 +53,12 @@ export function servicesOf(stack: StackJson): string[] {
 /** Every service the map knows, plus the ones every stack reaches, sorted. */
 export function allServices(): string[] {
   const services = new Set<string>(ALWAYS);
-  for (const [, s] of SERVICE_BY_PREFIX) {
-    for (const service of s === null ? [] : typeof s === "string" ? [s] : s) services.add(service);
-  }
+  const known = [
+    ...Object.values(AWS_SERVICES),
+    ...Object.values(AWS_RESOURCE_TYPES),
+    ...Object.values(AWS_DATA_SOURCES).flatMap((s) => (s ? [s] : [])),
+  ];
+  for (const { endpoints } of known) for (const service of endpoints) services.add(service);
   return [...services].sort();
 }
 

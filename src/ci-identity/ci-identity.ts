@@ -12,7 +12,15 @@ import {
   GITHUB_OIDC_HOST,
   type ciNames,
 } from "../config/names";
+import {
+  AWS_SERVICES,
+  AWS_SERVICES_FILE,
+  AWS_RESOURCE_TYPES,
+  serviceLinkedRolesFor,
+  servicesFor,
+} from "../lib/aws-services";
 import { policyDocument, type PolicyStatement } from "../lib/iam";
+import { mergeFootprints, type StackFootprint } from "./footprint";
 
 /** An environment whose deploy role lives in this account. */
 export interface Deployment {
@@ -28,6 +36,11 @@ export interface Deployment {
   readonly stateRoleArn: string;
   /** The Route 53 zone the stack writes its records in, if any. */
   readonly hostedZoneId?: string;
+  /**
+   * What the environment stack holds: its deploy role's services and statements, and the
+   * account's boundary, follow from it.
+   */
+  readonly footprint: StackFootprint;
 }
 
 export interface CiAccountIdentityProps {
@@ -137,6 +150,8 @@ export class CiAccountIdentity extends Construct {
     }
 
     if (props.deployments.length > 0) {
+      // Each environment's needs first, so an error names the environment.
+      for (const deployment of props.deployments) grantsFor(deployment.name, deployment.footprint);
       const boundaryArn = arn.policy(props.accountId, names.boundaryPolicy);
       this.boundary = new IamPolicy(this, "boundary", {
         provider,
@@ -239,16 +254,32 @@ export class CiAccountIdentity extends Construct {
   }
 
   /**
-   * The deploy role applies one environment stack: the services of the platform in its region,
-   * the S3, DynamoDB, SQS and SNS resources and IAM roles named after the environment, the records
-   * of its zone, and its own state. Nothing else: no image pushes, no other stack's state, no
-   * IAM role it could not also create under the boundary.
+   * The deploy role applies one environment stack, and may do what that stack's resource types
+   * need (its footprint, through `src/lib/aws-services.ts`): the services that name resources by
+   * generated ids, in its region; the S3, DynamoDB, SQS and SNS resources, RDS's managed secret
+   * and IAM roles named after the environment, the records of its zone; its own state. Nothing
+   * else: no image pushes, no other stack's state, no IAM role it could not also create under the
+   * boundary. A statement is present only when a type of the stack needs it.
    */
   private deployStatements(deployment: Deployment, boundaryArn: string): PolicyStatement[] {
     const { accountId } = this.props;
-    const { region } = deployment;
+    const { region, footprint } = deployment;
     const prefix = deployment.namePrefix;
     const ownRoles = `arn:aws:iam::${accountId}:role/${prefix}-*`;
+    const needs = grantsFor(deployment.name, footprint);
+    const byName = new Set(needs.byName);
+    const queuesAndTopics = (
+      [
+        ["sqs", `arn:aws:sqs:${region}:${accountId}:${prefix}-*`],
+        ["sns", `arn:aws:sns:${region}:${accountId}:${prefix}-*`],
+      ] as const
+    ).filter(([service]) => byName.has(service));
+    const when = <T>(present: boolean, ...statements: T[]): T[] => (present ? statements : []);
+    if (byName.has("route53") && !deployment.hostedZoneId) {
+      throw new Error(
+        `${deployment.name}: the stack writes Route 53 records, but its configuration names no hosted zone for the deploy role to write them in`,
+      );
+    }
     return [
       {
         Sid: "OwnState",
@@ -256,42 +287,39 @@ export class CiAccountIdentity extends Construct {
         Action: "sts:AssumeRole",
         Resource: deployment.stateRoleArn,
       },
-      {
-        // These services name what Terraform creates by ids generated at creation (vpc-0abc...,
-        // key ids, listener ARNs), and many of their Describe/List/Create calls have no
-        // resource-level permissions, so they are granted in the region. Limits: the region, the
-        // account (prod alone in its own), the boundary, and the statements below for everything
-        // that holds data or identity.
+      // These services name what Terraform creates by ids generated at creation (vpc-0abc...,
+      // key ids, listener ARNs), and many of their Describe/List/Create calls have no
+      // resource-level permissions, so they are granted in the region. Limits: the region, the
+      // account (prod alone in its own), the boundary, and the statements below for everything
+      // that holds data or identity.
+      ...when<PolicyStatement>(needs.inRegion.length > 0, {
         Sid: "PlatformServicesInRegion",
         Effect: "Allow",
-        Action: [...REGIONAL_SERVICES],
+        Action: needs.inRegion.map((service) => `${service}:*`),
         Resource: "*",
         Condition: { StringEquals: { "aws:RequestedRegion": region } },
-      },
-      {
+      }),
+      ...when<PolicyStatement>(byName.has("s3"), {
         Sid: "EnvironmentBuckets",
         Effect: "Allow",
         Action: "s3:*",
         Resource: `arn:aws:s3:::${prefix}-*`,
-      },
-      {
+      }),
+      ...when<PolicyStatement>(byName.has("dynamodb"), {
         Sid: "EnvironmentTables",
         Effect: "Allow",
         Action: "dynamodb:*",
         Resource: `arn:aws:dynamodb:${region}:${accountId}:table/${prefix}-*`,
-      },
-      {
+      }),
+      ...when<PolicyStatement>(queuesAndTopics.length > 0, {
         Sid: "EnvironmentQueuesAndTopics",
         Effect: "Allow",
-        Action: ["sqs:*", "sns:*"],
-        Resource: [
-          `arn:aws:sqs:${region}:${accountId}:${prefix}-*`,
-          `arn:aws:sns:${region}:${accountId}:${prefix}-*`,
-        ],
-      },
-      {
-        // RDS creates and rotates the master user's secret with the caller's permissions. Never
-        // GetSecretValue: the deploy role has no business reading the password.
+        Action: queuesAndTopics.map(([service]) => `${service}:*`),
+        Resource: queuesAndTopics.map(([, arn]) => arn),
+      }),
+      // RDS creates and rotates the master user's secret with the caller's permissions. Never
+      // GetSecretValue: the deploy role has no business reading the password.
+      ...when<PolicyStatement>(byName.has("secretsmanager"), {
         Sid: "DatabaseManagedSecret",
         Effect: "Allow",
         Action: [
@@ -304,99 +332,85 @@ export class CiAccountIdentity extends Construct {
           "secretsmanager:UntagResource",
         ],
         Resource: `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!*`,
-      },
-      ...(deployment.hostedZoneId
-        ? [
-            {
-              Sid: "EnvironmentRecords",
-              Effect: "Allow" as const,
-              Action: [
-                "route53:GetHostedZone",
-                "route53:ListResourceRecordSets",
-                "route53:ChangeResourceRecordSets",
-                "route53:ListTagsForResource",
-              ],
-              Resource: `arn:aws:route53:::hostedzone/${deployment.hostedZoneId}`,
-            },
-            {
-              Sid: "RecordChanges",
-              Effect: "Allow" as const,
-              Action: "route53:GetChange",
-              Resource: "arn:aws:route53:::change/*",
-            },
-          ]
-        : []),
-      {
-        // Roles of the environment (task, execution, flow logs, RDS monitoring), only with the
-        // boundary: the condition compares the boundary of the role being created or changed.
-        Sid: "EnvironmentRolesWithBoundary",
-        Effect: "Allow",
-        Action: [...ROLE_POLICY_ACTIONS],
-        Resource: ownRoles,
-        Condition: { StringEquals: { "iam:PermissionsBoundary": boundaryArn } },
-      },
-      {
-        Sid: "EnvironmentRoles",
-        Effect: "Allow",
-        Action: [...ROLE_UPKEEP_ACTIONS],
-        Resource: ownRoles,
-      },
-      {
+      }),
+      ...when<PolicyStatement>(
+        byName.has("route53"),
+        {
+          Sid: "EnvironmentRecords",
+          Effect: "Allow",
+          Action: [
+            "route53:GetHostedZone",
+            "route53:ListResourceRecordSets",
+            "route53:ChangeResourceRecordSets",
+            "route53:ListTagsForResource",
+          ],
+          Resource: `arn:aws:route53:::hostedzone/${deployment.hostedZoneId}`,
+        },
+        {
+          Sid: "RecordChanges",
+          Effect: "Allow",
+          Action: "route53:GetChange",
+          Resource: "arn:aws:route53:::change/*",
+        },
+      ),
+      // Roles of the environment (task, execution, flow logs, RDS monitoring), only with the
+      // boundary: the condition compares the boundary of the role being created or changed.
+      ...when<PolicyStatement>(
+        byName.has("iam"),
+        {
+          Sid: "EnvironmentRolesWithBoundary",
+          Effect: "Allow",
+          Action: [...ROLE_POLICY_ACTIONS],
+          Resource: ownRoles,
+          Condition: { StringEquals: { "iam:PermissionsBoundary": boundaryArn } },
+        },
+        {
+          Sid: "EnvironmentRoles",
+          Effect: "Allow",
+          Action: [...ROLE_UPKEEP_ACTIONS],
+          Resource: ownRoles,
+        },
+      ),
+      // Each role to the service its trust policy names, and to no other.
+      ...when<PolicyStatement>(byName.has("iam") && footprint.passedToServices.length > 0, {
         Sid: "PassEnvironmentRoles",
         Effect: "Allow",
         Action: "iam:PassRole",
         Resource: ownRoles,
-        Condition: {
-          StringEquals: {
-            "iam:PassedToService": [
-              "ecs-tasks.amazonaws.com",
-              "vpc-flow-logs.amazonaws.com",
-              "monitoring.rds.amazonaws.com",
-            ],
-          },
-        },
-      },
-      {
+        Condition: { StringEquals: { "iam:PassedToService": [...footprint.passedToServices] } },
+      }),
+      ...when<PolicyStatement>(needs.serviceLinkedRoles.length > 0, {
         Sid: "ServiceLinkedRoles",
         Effect: "Allow",
         Action: "iam:CreateServiceLinkedRole",
         Resource: `arn:aws:iam::${accountId}:role/aws-service-role/*`,
-        Condition: {
-          StringEquals: {
-            "iam:AWSServiceName": [
-              "ecs.amazonaws.com",
-              "elasticloadbalancing.amazonaws.com",
-              "rds.amazonaws.com",
-              "ecs.application-autoscaling.amazonaws.com",
-            ],
-          },
-        },
-      },
+        Condition: { StringEquals: { "iam:AWSServiceName": needs.serviceLinkedRoles } },
+      }),
     ];
   }
 
   /**
    * The ceiling of the deploy roles and of every role they create. It grants nothing by itself
-   * (a boundary only limits), so its Allow names services, not resources.
+   * (a boundary only limits), so its Allow names services, not resources: those the account's
+   * environment stacks need (their footprints). Its denies hold whatever the stacks hold.
    */
   private boundaryStatements(boundaryArn: string): PolicyStatement[] {
-    const { accountId, regions, names, protectedRoleArnPatterns = [] } = this.props;
+    const { accountId, regions, names, protectedRoleArnPatterns = [], deployments } = this.props;
+    const footprint = mergeFootprints(deployments.map((d) => d.footprint));
+    const needs = grantsFor(`account ${accountId}`, footprint);
+    const iam = needs.byName.includes("iam");
     return [
       {
         Sid: "PlatformServices",
         Effect: "Allow",
         Action: [
-          ...REGIONAL_SERVICES,
-          "s3:*",
-          "dynamodb:*",
-          "sqs:*",
-          "sns:*",
-          "secretsmanager:*",
-          "route53:*",
+          ...needs.inRegion.map((service) => `${service}:*`),
+          ...needs.byName.filter((service) => service !== "iam").map((service) => `${service}:*`),
           // IAM: what the deploy roles do to their environment's roles, nothing else.
-          ...ENVIRONMENT_ROLE_ACTIONS,
-          "iam:PassRole",
-          "iam:CreateServiceLinkedRole",
+          ...(iam ? ENVIRONMENT_ROLE_ACTIONS : []),
+          ...(iam && footprint.passedToServices.length > 0 ? ["iam:PassRole"] : []),
+          ...(needs.serviceLinkedRoles.length > 0 ? ["iam:CreateServiceLinkedRole"] : []),
+          // The deploy roles' own state; the task execution roles' image pulls.
           "sts:AssumeRole",
           "ecr:GetAuthorizationToken",
           "ecr:BatchCheckLayerAvailability",
@@ -408,8 +422,8 @@ export class CiAccountIdentity extends Construct {
       {
         Sid: "OnlyTheseRegions",
         Effect: "Deny",
-        // IAM, Route 53 and STS are global: their calls name us-east-1 whatever the region.
-        NotAction: ["iam:*", "route53:*", "sts:*"],
+        // Global services (IAM, Route 53, STS): their calls name us-east-1 whatever the region.
+        NotAction: needs.global.map((service) => `${service}:*`),
         Resource: "*",
         Condition: { StringNotEquals: { "aws:RequestedRegion": [...regions] } },
       },
@@ -468,23 +482,6 @@ export class CiAccountIdentity extends Construct {
   }
 }
 
-/**
- * The services whose resources an environment stack creates under generated ids, granted to the
- * deploy roles in their region and allowed by the boundary.
- */
-const REGIONAL_SERVICES = [
-  "ec2:*",
-  "elasticloadbalancing:*",
-  "ecs:*",
-  "application-autoscaling:*",
-  "rds:*",
-  "kms:*",
-  "wafv2:*",
-  "acm:*",
-  "cloudwatch:*",
-  "logs:*",
-] as const;
-
 /** Creating a role or changing what it may do: allowed only with the boundary on the role. */
 const ROLE_POLICY_ACTIONS = [
   "iam:CreateRole",
@@ -541,4 +538,66 @@ function publishStatements(repositoryArn: string): PolicyStatement[] {
       Resource: "*",
     },
   ];
+}
+
+/**
+ * For each service a deploy role gets only on resources named after its environment, the resource
+ * types the statements of `deployStatements` cover (`"all"`: every type of the service acts on
+ * resources so named). A type of such a service that is not covered is refused: the deploy would
+ * fail halfway, or need a grant nobody reviewed.
+ */
+const BY_NAME_COVERAGE: Readonly<Record<string, readonly string[] | "all">> = {
+  s3: "all",
+  dynamodb: "all",
+  sqs: "all",
+  sns: "all",
+  // Only the master user's secret that RDS manages (`rds!*`), never a secret of the stack's own.
+  secretsmanager: ["aws_db_instance"],
+  route53: ["aws_route53_record"],
+  iam: ["aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policy_attachment"],
+};
+
+/** What a footprint needs granted, each list in the order of `AWS_SERVICES`. */
+interface Grants {
+  /** Services granted as `<service>:*` in the region. */
+  readonly inRegion: readonly string[];
+  /** Services granted only on resources named after the environment. */
+  readonly byName: readonly string[];
+  /** Global services, excepted from the boundary's region deny: those used, and always STS. */
+  readonly global: readonly string[];
+  /** Service-linked roles a deploy may create, by service name. */
+  readonly serviceLinkedRoles: readonly string[];
+}
+
+/** The grants of a footprint; throws for a type whose needs no statement here can meet. */
+function grantsFor(what: string, footprint: StackFootprint): Grants {
+  const types = footprint.resourceTypes;
+  for (const type of types) {
+    // A type the map does not list adds nothing: PLAT-9 fails the synth on it.
+    const needs = Object.hasOwn(AWS_RESOURCE_TYPES, type) ? AWS_RESOURCE_TYPES[type] : undefined;
+    for (const service of needs ? [needs, ...(needs.alsoCalls ?? [])] : []) {
+      if (service.grant === "in-region" && !service.regional) {
+        throw new Error(
+          `${what}: ${type} needs ${service.service}, a global service, which a grant bound to the region cannot allow: fix its entry in ${AWS_SERVICES_FILE}`,
+        );
+      }
+      const covered = service.grant === "by-name" ? BY_NAME_COVERAGE[service.service] : "all";
+      if (covered !== "all" && !covered?.includes(type)) {
+        throw new Error(
+          `${what}: ${type} needs ${service.service}, which a deploy role gets only on resources named after its environment, and no statement of the deploy role covers ${type}: add one (deployStatements and BY_NAME_COVERAGE in src/ci-identity/ci-identity.ts)`,
+        );
+      }
+    }
+  }
+  const services = servicesFor(types);
+  const of = (keep: (s: (typeof services)[number]) => boolean) =>
+    services.filter(keep).map((s) => s.service);
+  return {
+    inRegion: of((s) => s.grant === "in-region"),
+    byName: of((s) => s.grant === "by-name"),
+    global: Object.values(AWS_SERVICES)
+      .filter((s) => !s.regional && (s === AWS_SERVICES.sts || services.includes(s)))
+      .map((s) => s.service),
+    serviceLinkedRoles: serviceLinkedRolesFor(types),
+  };
 }

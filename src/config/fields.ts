@@ -136,3 +136,29 @@ export const exactName = (what: string, pattern: RegExp, invalid: string) =>
       ctx.addIssue({ code: "custom", message: invalid });
     }
   });
+
+/** Names of tables, queues and topics: part of AWS resource names. */
+export function dataName(what: string) {
+  return z
+    .string()
+    .regex(
+      /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
+      explain(
+        `is not a usable ${what} name`,
+        "2 to 32 characters of a-z, 0-9 and -, starting with a letter and not ending with -",
+        'use e.g. "items" or "events"',
+      ),
+    );
+}
+
+/** Service names: part of every name of the service's resources (roles, target group, logs). */
+export const serviceName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,10}[a-z0-9]$/,
+    explain(
+      "is not a usable service name",
+      "2 to 12 characters of a-z, 0-9 and -, starting with a letter and not ending with -",
+      'use e.g. "api" or "worker"',
+    ),
+  );

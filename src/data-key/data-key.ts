@@ -3,8 +3,9 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { policyDocument, type PolicyStatement } from "../lib/iam";
 
-/** The AWS services that encrypt this environment's data with the key on a caller's behalf. */
+/** The AWS services that may encrypt an environment's data with the key on a caller's behalf. */
 export const KEY_USING_SERVICES = ["rds", "secretsmanager", "dynamodb", "sqs", "sns"] as const;
+export type KeyUsingService = (typeof KEY_USING_SERVICES)[number];
 
 /** What the account may do to the key without being able to use it. */
 const KEY_ADMINISTRATION = [
@@ -29,6 +30,14 @@ export interface DataKeyProps {
   readonly namePrefix: string;
   readonly region: string;
   readonly accountId: string;
+  /**
+   * The services that hold data encrypted with the key in this environment (RDS and Secrets
+   * Manager with a database, DynamoDB with tables, SQS with queues, SNS with topics): the key
+   * policy admits callers of this account through exactly these.
+   */
+  readonly services: readonly KeyUsingService[];
+  /** Whether a queue subscribes to a topic: SNS then encrypts what it delivers with the key. */
+  readonly topicsDeliverToQueues: boolean;
 }
 
 /**
@@ -41,9 +50,9 @@ export interface DataKeyProps {
  * - CloudWatch Logs, for log groups of this account only (encryption context);
  * - SNS, to encrypt messages it delivers to the encrypted queue, for this account only;
  * - CloudWatch, to publish alarms to the encrypted alerts topic, for this account only;
- * - RDS, Secrets Manager, DynamoDB, SQS and SNS acting for callers of this account
- *   (`kms:ViaService`): that is how the service's roles use it, each with an IAM policy naming
- *   this key and the services it goes through.
+ * - the services that hold the environment's data (`services`: RDS, Secrets Manager, DynamoDB,
+ *   SQS, SNS) acting for callers of this account (`kms:ViaService`): that is how the service's
+ *   roles use it, each with an IAM policy naming this key and the one service it goes through.
  *
  * Cost per month: $1 for the key plus $0.03 per 10,000 requests.
  */
@@ -69,7 +78,9 @@ export class DataKey extends Construct {
       Resource: "*",
       Condition: { StringEquals: { "aws:SourceAccount": accountId } },
     });
-    const viaServices = KEY_USING_SERVICES.map((service) => `${service}.${region}.amazonaws.com`);
+    const viaServices = KEY_USING_SERVICES.filter((s) => props.services.includes(s)).map(
+      (service) => `${service}.${region}.amazonaws.com`,
+    );
     // In a key policy, "*" as the resource means this key and nothing else.
     const statements: PolicyStatement[] = [
       {
@@ -93,34 +104,40 @@ export class DataKey extends Construct {
           },
         },
       },
-      // SNS encrypts what it delivers to the encrypted queue; CloudWatch what alarms publish to
-      // the encrypted alerts topic.
-      serviceForThisAccount("SnsDeliveryToEncryptedQueues", "sns.amazonaws.com"),
+      // CloudWatch encrypts what alarms publish to the encrypted alerts topic; SNS what it
+      // delivers to an encrypted queue that subscribes to a topic.
       serviceForThisAccount("CloudWatchAlarmsToEncryptedTopics", "cloudwatch.amazonaws.com"),
-      {
-        // Roles of this account use the key only through these services, never directly; their
-        // IAM policies name this key and the same services.
-        Sid: "DataServicesForThisAccount",
-        Effect: "Allow",
-        Principal: { AWS: root },
-        Action: cryptography,
-        Resource: "*",
-        Condition: {
-          StringEquals: { "kms:CallerAccount": accountId, "kms:ViaService": viaServices },
-        },
-      },
-      {
-        Sid: "DataServicesGrantsForAwsResources",
-        Effect: "Allow",
-        Principal: { AWS: root },
-        Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
-        Resource: "*",
-        Condition: {
-          StringEquals: { "kms:CallerAccount": accountId, "kms:ViaService": viaServices },
-          Bool: { "kms:GrantIsForAWSResource": true },
-        },
-      },
+      ...(props.topicsDeliverToQueues
+        ? [serviceForThisAccount("SnsDeliveryToEncryptedQueues", "sns.amazonaws.com")]
+        : []),
     ];
+    if (viaServices.length > 0) {
+      statements.push(
+        {
+          // Roles of this account use the key only through these services, never directly; their
+          // IAM policies name this key and the same services.
+          Sid: "DataServicesForThisAccount",
+          Effect: "Allow",
+          Principal: { AWS: root },
+          Action: cryptography,
+          Resource: "*",
+          Condition: {
+            StringEquals: { "kms:CallerAccount": accountId, "kms:ViaService": viaServices },
+          },
+        },
+        {
+          Sid: "DataServicesGrantsForAwsResources",
+          Effect: "Allow",
+          Principal: { AWS: root },
+          Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+          Resource: "*",
+          Condition: {
+            StringEquals: { "kms:CallerAccount": accountId, "kms:ViaService": viaServices },
+            Bool: { "kms:GrantIsForAWSResource": true },
+          },
+        },
+      );
+    }
     this.key = new KmsKey(this, "key", {
       description: `${props.namePrefix}: data at rest (database, table, queues, topics, logs)`,
       enableKeyRotation: true,

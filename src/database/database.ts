@@ -6,10 +6,15 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Construct } from "constructs";
-import type { DatabaseSettings } from "./settings";
-import { policyDocument, serviceTrustPolicy } from "../lib/iam";
+import { DATABASE_PORT, type DatabaseSettings } from "./settings";
 
-export const DATABASE_PORT = 5432;
+export { DATABASE_PORT };
+
+/** What a service that uses the database may do beyond connecting: re-read its credentials. */
+export const DATABASE_CREDENTIALS_ACTIONS: readonly string[] = ["secretsmanager:GetSecretValue"];
+/** KMS use through Secrets Manager, which decrypts the secret with the caller's permissions. */
+export const DATABASE_CREDENTIALS_KEY_ACTIONS: readonly string[] = ["kms:Decrypt"];
+import { keyUseVia, policyDocument, serviceTrustPolicy, type Grantee } from "../lib/iam";
 
 /** Logs PostgreSQL sends to CloudWatch. */
 const LOG_EXPORTS = ["postgresql", "upgrade"];
@@ -181,5 +186,51 @@ export class Database extends Construct {
     });
     this.monitoringPolicy = policy;
     return { monitoringInterval: props.monitoringIntervalSeconds, monitoringRoleArn: role.arn };
+  }
+
+  /**
+   * What a service that uses the database finds in its environment, and the credentials ECS
+   * reads from the managed secret into it (never in plain text). `DB_CREDENTIALS_ARN` lets the
+   * service re-read the secret after RDS rotates it.
+   */
+  public connection(): {
+    environment: Record<string, string>;
+    secrets: Record<string, string>;
+  } {
+    return {
+      environment: {
+        DB_HOST: this.instance.address,
+        DB_PORT: String(DATABASE_PORT),
+        DB_NAME: this.props.databaseName,
+        DB_SSL: "verify-full",
+        DB_CREDENTIALS_ARN: this.masterSecretArn,
+      },
+      secrets: {
+        DB_USERNAME: `${this.masterSecretArn}:username::`,
+        DB_PASSWORD: `${this.masterSecretArn}:password::`,
+      },
+    };
+  }
+
+  /**
+   * Re-reading the master secret after a rotation, and the key behind it: Secrets Manager
+   * decrypts it with the caller's permissions. (The network path is the stack's `TrafficRule`.)
+   */
+  public grantConnect(grantee: Grantee): void {
+    grantee.grant(
+      "database-credentials",
+      {
+        Sid: "DatabaseCredentials",
+        Effect: "Allow",
+        Action: [...DATABASE_CREDENTIALS_ACTIONS],
+        Resource: this.masterSecretArn,
+      },
+      keyUseVia(
+        this.props.kmsKeyArn,
+        "secretsmanager",
+        this.props.region,
+        DATABASE_CREDENTIALS_KEY_ACTIONS,
+      ),
+    );
   }
 }

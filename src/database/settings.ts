@@ -2,6 +2,8 @@
 import { z } from "zod";
 import { explain, integerBetween } from "../config/fields";
 
+export const DATABASE_PORT = 5432;
+
 export const DatabaseSchema = z.strictObject({
   /**
    * PostgreSQL major version. Minor versions upgrade automatically in the maintenance window;

@@ -15,7 +15,12 @@ const keyAttribute = z.strictObject({
     .default("S"),
 });
 
-export const KeyValueStoreSchema = z.strictObject({
+/** What a service may do with a table: `uses.tables.<name>`. */
+export const TABLE_ACCESS = ["read", "write", "readWrite"] as const;
+export type TableAccess = (typeof TABLE_ACCESS)[number];
+
+/** One DynamoDB table: `tables.<name>`, named `<project>-<environment>-<name>`. */
+export const TableSchema = z.strictObject({
   /** @default { name: "pk", type: "S" } */
   partitionKey: keyAttribute.default({ name: "pk", type: "S" }),
   /** @default { name: "sk", type: "S" } */
@@ -29,4 +34,4 @@ export const KeyValueStoreSchema = z.strictObject({
   deletionProtection: z.boolean().default(true),
 });
 
-export type KeyValueStoreSettings = z.output<typeof KeyValueStoreSchema>;
+export type TableSettings = z.output<typeof TableSchema>;

@@ -40,3 +40,31 @@ export function serviceTrustPolicy(
     },
   });
 }
+
+/**
+ * A role that resources grant access to (`table.grant(roles, "read")`): each grant adds one named
+ * inline policy with exactly what that access needs.
+ */
+export interface Grantee {
+  grant(id: string, ...statements: PolicyStatement[]): void;
+}
+
+/**
+ * Use of a customer-managed KMS key only through one AWS service in one region: the service calls
+ * KMS with the caller's permissions (DynamoDB decrypts the table key, SQS and SNS generate and
+ * decrypt data keys, Secrets Manager decrypts the secret), never the caller directly.
+ */
+export function keyUseVia(
+  keyArn: string,
+  service: string,
+  region: string,
+  actions: readonly string[],
+): PolicyStatement {
+  return {
+    Sid: `KeyVia${service.charAt(0).toUpperCase()}${service.slice(1)}`,
+    Effect: "Allow",
+    Action: [...actions],
+    Resource: keyArn,
+    Condition: { StringEquals: { "kms:ViaService": `${service}.${region}.amazonaws.com` } },
+  };
+}

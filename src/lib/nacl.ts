@@ -38,10 +38,10 @@ export interface NaclRule {
 
 export interface NaclInputs {
   readonly subnetCidrs: Readonly<Record<Tier, readonly string[]>>;
-  /** The container port: ALB -> service tasks. */
-  readonly servicePort: number;
-  /** The database port: service tasks -> database. */
-  readonly databasePort: number;
+  /** The public services' container ports: ALB -> service tasks. */
+  readonly servicePorts: readonly number[];
+  /** The database port: service tasks -> database; none without a database. */
+  readonly databasePort?: number;
   /** Whether NAT gateways carry the private tiers' egress (public subnets then relay 443 out). */
   readonly natEnabled: boolean;
   /** Whether interface endpoints sit in the private subnets (tasks reach them on 443). */
@@ -77,9 +77,17 @@ function numbered(egress: boolean, groups: readonly RuleDraft[][]): NaclRule[] {
 
 /** The rules of each tier's network ACL. Anything not allowed here is denied. */
 export function naclRules(inputs: NaclInputs): Record<Tier, NaclRule[]> {
-  const { subnetCidrs: cidrs, servicePort, databasePort } = inputs;
+  const { subnetCidrs: cidrs, servicePorts, databasePort } = inputs;
   const eph = EPHEMERAL;
   const each = (tier: Tier, make: (cidr: string) => RuleDraft) => cidrs[tier].map(make);
+  const eachPort = (tier: Tier) =>
+    servicePorts.flatMap((port) =>
+      each(tier, (c) => tcp(c, port, port, "ALB to the service tasks")),
+    );
+  const toDatabase = (tier: Tier) =>
+    databasePort === undefined
+      ? []
+      : each(tier, (c) => tcp(c, databasePort, databasePort, "tasks to the database"));
 
   const publicRules = [
     ...numbered(false, [
@@ -88,7 +96,7 @@ export function naclRules(inputs: NaclInputs): Record<Tier, NaclRule[]> {
       [tcp(ANYWHERE, eph.public.from, eph.public.to, "return traffic to the ALB and NAT gateway")],
     ]),
     ...numbered(true, [
-      each("private", (c) => tcp(c, servicePort, servicePort, "ALB to the service tasks")),
+      eachPort("private"),
       inputs.natEnabled ? [tcp(ANYWHERE, 443, 443, "NAT gateway relays HTTPS out")] : [],
       [
         tcp(
@@ -103,7 +111,7 @@ export function naclRules(inputs: NaclInputs): Record<Tier, NaclRule[]> {
 
   const privateRules = [
     ...numbered(false, [
-      each("public", (c) => tcp(c, servicePort, servicePort, "ALB to the service tasks")),
+      eachPort("public"),
       inputs.interfaceEndpoints
         ? each("private", (c) => tcp(c, 443, 443, "tasks to the interface endpoints"))
         : [],
@@ -112,7 +120,7 @@ export function naclRules(inputs: NaclInputs): Record<Tier, NaclRule[]> {
     ...numbered(true, [
       each("public", (c) => tcp(c, eph.public.from, eph.public.to, "responses to the ALB")),
       [tcp(ANYWHERE, 443, 443, "tasks to AWS APIs (NAT, endpoints or S3 gateway)")],
-      each("isolated", (c) => tcp(c, databasePort, databasePort, "tasks to the database")),
+      toDatabase("isolated"),
       inputs.interfaceEndpoints
         ? each("private", (c) =>
             tcp(c, eph.private.from, eph.private.to, "interface endpoints' responses to the tasks"),
@@ -123,7 +131,7 @@ export function naclRules(inputs: NaclInputs): Record<Tier, NaclRule[]> {
 
   const isolatedRules = [
     ...numbered(false, [
-      each("private", (c) => tcp(c, databasePort, databasePort, "tasks to the database")),
+      toDatabase("private"),
       each("isolated", (c) => all(c, "database replication between AZs")),
     ]),
     ...numbered(true, [

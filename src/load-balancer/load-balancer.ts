@@ -2,6 +2,7 @@ import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener, type LbListenerDefaultAction } from "@cdktf/provider-aws/lib/lb-listener";
+import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -19,6 +20,16 @@ import { AccessLogBucket } from "./access-log-bucket";
 export function digest(values: Readonly<Record<string, unknown>>): string {
   return createHash("sha256").update(JSON.stringify(values)).digest("hex").slice(0, 6);
 }
+
+/** What a request no service's rule matches gets: a 404 in the services' own error shape. */
+const NOT_FOUND: LbListenerDefaultAction = {
+  type: "fixed-response",
+  fixedResponse: {
+    contentType: "application/json",
+    statusCode: "404",
+    messageBody: JSON.stringify({ error: "Not Found", message: "No service answers this path" }),
+  },
+};
 
 /** TLS 1.3 and 1.2 only, forward-secret ciphers; AWS's recommended policy for new listeners. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -48,10 +59,6 @@ export interface LoadBalancerProps {
   readonly vpcId: string;
   /** Public subnets, one per AZ. */
   readonly subnetIds: readonly string[];
-  /** The container port: the target group's port and the health check's (`traffic-port`). */
-  readonly targetPort: number;
-  readonly healthCheck: HealthCheckSettings;
-  readonly deregistrationDelaySeconds: number;
   readonly idleTimeoutSeconds: number;
   readonly deletionProtection: boolean;
   readonly accessLogRetentionDays: number;
@@ -77,9 +84,34 @@ export interface LoadBalancerProps {
   readonly wafLogRetentionDays?: number;
 }
 
+/** A public service's place behind the load balancer: `addService`. */
+export interface ServiceTargetProps {
+  /** The service's name: the target group's and the rule's. */
+  readonly name: string;
+  /** The container port: the target group's port and the health check's (`traffic-port`). */
+  readonly containerPort: number;
+  readonly healthCheck: HealthCheckSettings;
+  readonly deregistrationDelaySeconds: number;
+  /** Path patterns the rule forwards. */
+  readonly paths: readonly string[];
+  /** Host headers the rule forwards. @default - any host */
+  readonly hosts?: readonly string[];
+  /** The rule's priority, distinct per listener. */
+  readonly priority: number;
+}
+
+/** What a public service needs from the load balancer. */
+export interface ServiceTarget {
+  readonly targetGroup: LbTargetGroup;
+  readonly rule: LbListenerRule;
+  /** `<alb arn_suffix>/<target group arn_suffix>`: the request-count metric's label. */
+  readonly resourceLabel: string;
+}
+
 /**
- * An internet-facing Application Load Balancer in the public subnets, forwarding to one IP
- * target group on the container port.
+ * An internet-facing Application Load Balancer in the public subnets, shared by the
+ * environment's public services: each gets its own IP target group on its container port and a
+ * listener rule for its paths and hosts (`addService`); anything no rule matches answers 404.
  *
  * - HTTPS on 443 with an ACM certificate (issued and DNS-validated in the hosted zone, or given)
  *   and a TLS 1.2+ policy; port 80 only redirects (301) to HTTPS.
@@ -98,8 +130,9 @@ export interface LoadBalancerProps {
 export class LoadBalancer extends Construct {
   public readonly securityGroup: SecurityGroup;
   public readonly alb: Lb;
-  public readonly targetGroup: LbTargetGroup;
-  /** Every listener; the service must depend on them so its target group has a load balancer. */
+  /** The listener that serves requests (HTTPS, or HTTP without TLS); the services' rules sit on it. */
+  public readonly listener: LbListener;
+  /** Every listener. */
   public readonly listeners: LbListener[] = [];
   public readonly accessLogs: AccessLogBucket;
   /** `https://<domain>` with TLS, else `http://<alb dns name>`. */
@@ -126,14 +159,11 @@ export class LoadBalancer extends Construct {
       "Access logs are expendable diagnostics that expire by lifecycle; versioning would store each log twice and prevent_destroy would block tearing down the load balancer.",
     );
     this.alb = this.createLoadBalancer();
-    this.targetGroup = this.createTargetGroup();
     if (props.tls) {
-      this.createHttpsListeners(props.tls);
+      this.listener = this.createHttpsListeners(props.tls);
       this.url = `https://${props.tls.domainName}`;
     } else {
-      this.listeners.push(
-        this.listener("http", 80, { type: "forward", targetGroupArn: this.targetGroup.arn }),
-      );
+      this.listener = this.createListener("http", 80, NOT_FOUND);
       this.url = `http://${this.alb.dnsName}`;
     }
     if (props.waf) this.webAcl = this.createWebAcl(props.waf.rateLimitPer5Minutes);
@@ -175,19 +205,25 @@ export class LoadBalancer extends Construct {
     });
   }
 
-  private createTargetGroup(): LbTargetGroup {
-    const { targetPort, healthCheck } = this.props;
-    const forceNew = { port: targetPort, protocol: "HTTP", targetType: "ip" };
-    return new LbTargetGroup(this, "targets", {
+  /**
+   * A target group for one public service and the listener rule that forwards its paths and
+   * hosts to it.
+   */
+  public addService(props: ServiceTargetProps): ServiceTarget {
+    const { containerPort, healthCheck } = props;
+    const forceNew = { port: containerPort, protocol: "HTTP", targetType: "ip" };
+    const suffix = digest({ namePrefix: this.props.namePrefix, service: props.name, ...forceNew });
+    const full = `${this.props.namePrefix}-${props.name}-${suffix}`;
+    const targetGroup = new LbTargetGroup(this, `target-${props.name}`, {
       // Replacing a target group (a new port, say) creates the new one before destroying the old,
-      // so the listener always has one to forward to; the name carries a digest of every
-      // attribute that forces replacement, so the two never collide.
-      name: `${this.props.namePrefix}-${targetPort}-${digest(forceNew)}`,
+      // so the rule always has one to forward to; the name carries a digest of every attribute
+      // that forces replacement, so the two never collide. Target group names fit 32 characters.
+      name: full.length <= 32 ? full : `${props.name}-${suffix}`,
       targetType: forceNew.targetType,
       port: forceNew.port,
       protocol: forceNew.protocol,
       vpcId: this.props.vpcId,
-      deregistrationDelay: String(this.props.deregistrationDelaySeconds),
+      deregistrationDelay: String(props.deregistrationDelaySeconds),
       healthCheck: {
         enabled: true,
         path: healthCheck.path,
@@ -199,25 +235,34 @@ export class LoadBalancer extends Construct {
         healthyThreshold: healthCheck.healthyThreshold,
         unhealthyThreshold: healthCheck.unhealthyThreshold,
       },
+      tags: { Name: `${this.props.namePrefix}-${props.name}` },
       lifecycle: { createBeforeDestroy: true },
     });
+    const rule = new LbListenerRule(this, `rule-${props.name}`, {
+      listenerArn: this.listener.arn,
+      priority: props.priority,
+      action: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+      condition: [
+        { pathPattern: { values: [...props.paths] } },
+        ...(props.hosts ? [{ hostHeader: { values: [...props.hosts] } }] : []),
+      ],
+      tags: { Name: `${this.props.namePrefix}-${props.name}` },
+    });
+    return {
+      targetGroup,
+      rule,
+      resourceLabel: `${this.alb.arnSuffix}/${targetGroup.arnSuffix}`,
+    };
   }
 
-  private createHttpsListeners(tls: TlsSettings): void {
+  private createHttpsListeners(tls: TlsSettings): LbListener {
     const certificateArn =
       tls.certificateArn ?? this.issueCertificate(tls.domainName, tls.hostedZoneId!);
-    this.listeners.push(
-      this.listener(
-        "https",
-        443,
-        { type: "forward", targetGroupArn: this.targetGroup.arn },
-        certificateArn,
-      ),
-      this.listener("http", 80, {
-        type: "redirect",
-        redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
-      }),
-    );
+    const https = this.createListener("https", 443, NOT_FOUND, certificateArn);
+    this.createListener("http", 80, {
+      type: "redirect",
+      redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
+    });
     if (tls.hostedZoneId) {
       new Route53Record(this, "alias", {
         zoneId: tls.hostedZoneId,
@@ -226,6 +271,7 @@ export class LoadBalancer extends Construct {
         alias: { name: this.alb.dnsName, zoneId: this.alb.zoneId, evaluateTargetHealth: true },
       });
     }
+    return https;
   }
 
   /** A DNS-validated certificate; the listener waits until it is issued. */
@@ -251,19 +297,21 @@ export class LoadBalancer extends Construct {
     }).certificateArn;
   }
 
-  private listener(
+  private createListener(
     id: string,
     port: number,
     action: LbListenerDefaultAction,
     certificateArn?: string,
   ): LbListener {
-    return new LbListener(this, id, {
+    const listener = new LbListener(this, id, {
       loadBalancerArn: this.alb.arn,
       port,
       protocol: certificateArn ? "HTTPS" : "HTTP",
       ...(certificateArn ? { certificateArn, sslPolicy: TLS_POLICY } : {}),
       defaultAction: [action],
     });
+    this.listeners.push(listener);
+    return listener;
   }
 
   private createWebAcl(rateLimit: number): Wafv2WebAcl {

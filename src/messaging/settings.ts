@@ -2,7 +2,26 @@
 import { z } from "zod";
 import { integerBetween } from "../config/fields";
 
-export const MessagingSchema = z.strictObject({
+/** What a service may do with a queue (`uses.queues.<name>`) or a topic (`uses.topics.<name>`). */
+export const QUEUE_ACCESS = ["consume", "send"] as const;
+export type QueueAccess = (typeof QUEUE_ACCESS)[number];
+export const TOPIC_ACCESS = ["publish"] as const;
+export type TopicAccess = (typeof TOPIC_ACCESS)[number];
+
+/** One SNS topic: `topics.<name>`, named `<project>-<environment>-<name>`, encrypted. */
+export const TopicSchema = z.strictObject({});
+export type TopicSettings = z.output<typeof TopicSchema>;
+
+/**
+ * One SQS work queue with its dead-letter queue: `queues.<name>`, named
+ * `<project>-<environment>-<name>` and `...-<name>-dlq`, encrypted.
+ */
+export const QueueSchema = z.strictObject({
+  /**
+   * Topics whose every message this queue receives (raw delivery: the body is the message).
+   * @default [] - only services that declare `send` put messages in it
+   */
+  subscribesTo: z.array(z.string()).default([]),
   /**
    * Receives before a message moves to the dead-letter queue.
    * @default 5
@@ -32,4 +51,4 @@ export const MessagingSchema = z.strictObject({
   ).default(345600),
 });
 
-export type MessagingSettings = z.output<typeof MessagingSchema>;
+export type QueueSettings = z.output<typeof QueueSchema>;

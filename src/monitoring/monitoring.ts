@@ -13,20 +13,40 @@ import type { AlarmsSchema } from "./settings";
 
 export type AlarmThresholds = z.output<typeof AlarmsSchema>;
 
-/** What the alarms and the dashboard watch: references to resources of the same stack. */
-export interface MonitoredResources {
-  readonly loadBalancerArnSuffix: string;
-  readonly targetGroupArnSuffix: string;
-  readonly clusterName: string;
+/** One service the alarms and the dashboard watch. */
+export interface MonitoredService {
+  /** The declared name: alarm and widget names start with it. */
+  readonly name: string;
+  /** The ECS service's name. */
   readonly serviceName: string;
   /** The autoscaling minimum: fewer running tasks is an alarm. */
   readonly minTaskCount: number;
-  readonly databaseIdentifier: string;
-  readonly databaseAllocatedStorageGiB: number;
+  /** Its log group, for the ERROR metric filter and the saved queries. */
+  readonly logGroupName: string;
+  /** A public service's target group (`arn_suffix`). */
+  readonly targetGroupArnSuffix?: string;
+  /** The declared names of the queues it consumes. */
+  readonly consumes: readonly string[];
+}
+
+/** One queue and its dead-letter queue. */
+export interface MonitoredQueue {
+  readonly name: string;
   readonly queueName: string;
   readonly deadLetterQueueName: string;
-  /** The service's log group, for the ERROR metric filter and the saved queries. */
-  readonly logGroupName: string;
+}
+
+/** What the alarms and the dashboard watch: references to resources of the same stack. */
+export interface MonitoredResources {
+  readonly loadBalancerArnSuffix: string;
+  readonly clusterName: string;
+  readonly services: readonly MonitoredService[];
+  readonly queues: readonly MonitoredQueue[];
+  /** @default - no database */
+  readonly database?: {
+    readonly identifier: string;
+    readonly allocatedStorageGiB: number;
+  };
 }
 
 export interface MonitoringProps {
@@ -77,15 +97,18 @@ type AlarmSpec = Pick<
 
 /**
  * What operators see and are woken by (seed 002): an encrypted alerts topic with the configured
- * subscriptions; alarms on the load balancer, the service, the database and the queues, each
- * sending both its ALARM and its OK ("all clear") to the topic; an ERROR-line metric from the
- * service's JSON logs; saved Logs Insights queries; and one dashboard per environment.
+ * subscriptions; alarms per service (running tasks, memory, CPU, ERROR log lines; for a public
+ * one 5xx, p99 latency and unhealthy targets), per queue (backlog, oldest message, dead letters),
+ * on the load balancer and on the database, each sending both its ALARM and its OK ("all clear")
+ * to the topic; saved Logs Insights queries over every service's logs; and one dashboard per
+ * environment with a row per service.
  *
  * Every dimension is a reference to a resource of the same stack (an ARN suffix, a name, an
  * identifier), never a literal that could drift from what it watches.
  *
- * Cost per month: $0.10 per standard alarm (14 here, ~$1.40), $3 per dashboard, $0.50 per
- * million SNS notifications (email free up to 1,000), Logs Insights $0.005 per GB scanned.
+ * Cost per month: $0.10 per standard alarm (22 for an API and a worker with a database and a
+ * queue, ~$2.20), $3 per dashboard, $0.50 per million SNS notifications (email free up to
+ * 1,000), Logs Insights $0.005 per GB scanned.
  */
 export class Monitoring extends Construct {
   public readonly topic: SnsTopic;
@@ -99,15 +122,27 @@ export class Monitoring extends Construct {
   ) {
     super(scope, id);
     this.topic = this.createTopic();
-    this.createAlarms();
-    this.createLogMetrics();
+    const { services, queues, database } = props.resources;
+    if (services.some((s) => s.targetGroupArnSuffix)) this.createLoadBalancerAlarms();
+    for (const service of services) this.createServiceAlarms(service);
+    for (const queue of queues) this.createQueueAlarms(queue);
+    if (database) this.createDatabaseAlarms(database);
     this.createQueries();
     this.dashboard = this.createDashboard();
   }
 
-  /** The alarms a deployment watches: a release that raises them rolls back. */
-  public get deploymentAlarms(): CloudwatchMetricAlarm[] {
-    return [this.alarms["target-5xx"]!, this.alarms["unhealthy-hosts"]!];
+  /**
+   * The alarms a deployment of `service` watches, so a release that raises them rolls back: a
+   * public service's 5xx and unhealthy targets; a queue consumer's new dead letters.
+   */
+  public deploymentAlarms(service: string): CloudwatchMetricAlarm[] {
+    const watched = this.props.resources.services.find((s) => s.name === service);
+    if (!watched) throw new Error(`${service} is not a monitored service`);
+    const names = [
+      ...(watched.targetGroupArnSuffix ? [`${service}-5xx`, `${service}-unhealthy-hosts`] : []),
+      ...watched.consumes.map((queue) => `queue-${queue}-dead-letters`),
+    ];
+    return names.map((name) => this.alarms[name]!);
   }
 
   private createTopic(): SnsTopic {
@@ -149,75 +184,80 @@ export class Monitoring extends Construct {
     return alarm;
   }
 
-  private createAlarms(): void {
-    const t = this.props.thresholds;
-    const r = this.props.resources;
-    const alb = { LoadBalancer: r.loadBalancerArnSuffix };
-    const targets = { LoadBalancer: r.loadBalancerArnSuffix, TargetGroup: r.targetGroupArnSuffix };
-    const service = { ClusterName: r.clusterName, ServiceName: r.serviceName };
-    const database = { DBInstanceIdentifier: r.databaseIdentifier };
-
-    // No requests means no errors: missing data is fine for the traffic alarms.
-    this.alarm("target-5xx", {
-      alarmDescription:
-        "The service answers 5xx: a bad release, a failing dependency, or overload.",
-      namespace: "AWS/ApplicationELB",
-      metricName: "HTTPCode_Target_5XX_Count",
-      dimensions: targets,
-      statistic: "Sum",
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: t.target5xxPerMinute,
-      minutes: t.target5xxMinutes,
-      treatMissingData: "notBreaching",
-    });
-    this.alarm("latency-p99", {
-      alarmDescription: "The slowest 1% of requests take longer than the threshold.",
-      namespace: "AWS/ApplicationELB",
-      metricName: "TargetResponseTime",
-      dimensions: targets,
-      extendedStatistic: "p99",
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: t.latencyP99Seconds,
-      minutes: t.latencyMinutes,
-      treatMissingData: "notBreaching",
-    });
-    this.alarm("unhealthy-hosts", {
-      alarmDescription: "Targets fail the load balancer's health check.",
-      namespace: "AWS/ApplicationELB",
-      metricName: "UnHealthyHostCount",
-      dimensions: targets,
-      statistic: "Maximum",
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      threshold: t.unhealthyHosts,
-      minutes: t.unhealthyMinutes,
-      treatMissingData: "notBreaching",
-    });
+  private createLoadBalancerAlarms(): void {
     this.alarm("elb-5xx", {
       alarmDescription:
         "The load balancer itself answers 5xx: no healthy target, or targets time out.",
       namespace: "AWS/ApplicationELB",
       metricName: "HTTPCode_ELB_5XX_Count",
-      dimensions: alb,
+      dimensions: { LoadBalancer: this.props.resources.loadBalancerArnSuffix },
       statistic: "Sum",
       comparisonOperator: "GreaterThanThreshold",
-      threshold: t.elb5xxPerMinute,
+      threshold: this.props.thresholds.elb5xxPerMinute,
       minutes: 1,
       treatMissingData: "notBreaching",
     });
+  }
+
+  private createServiceAlarms(svc: MonitoredService): void {
+    const t = this.props.thresholds;
+    const r = this.props.resources;
+    const service = { ClusterName: r.clusterName, ServiceName: svc.serviceName };
+    const n = svc.name;
+    if (svc.targetGroupArnSuffix) {
+      const targets = {
+        LoadBalancer: r.loadBalancerArnSuffix,
+        TargetGroup: svc.targetGroupArnSuffix,
+      };
+      // No requests means no errors: missing data is fine for the traffic alarms.
+      this.alarm(`${n}-5xx`, {
+        alarmDescription: `${n} answers 5xx: a bad release, a failing dependency, or overload.`,
+        namespace: "AWS/ApplicationELB",
+        metricName: "HTTPCode_Target_5XX_Count",
+        dimensions: targets,
+        statistic: "Sum",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: t.target5xxPerMinute,
+        minutes: t.target5xxMinutes,
+        treatMissingData: "notBreaching",
+      });
+      this.alarm(`${n}-latency-p99`, {
+        alarmDescription: `The slowest 1% of ${n}'s requests take longer than the threshold.`,
+        namespace: "AWS/ApplicationELB",
+        metricName: "TargetResponseTime",
+        dimensions: targets,
+        extendedStatistic: "p99",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: t.latencyP99Seconds,
+        minutes: t.latencyMinutes,
+        treatMissingData: "notBreaching",
+      });
+      this.alarm(`${n}-unhealthy-hosts`, {
+        alarmDescription: `${n}'s targets fail the load balancer's health check.`,
+        namespace: "AWS/ApplicationELB",
+        metricName: "UnHealthyHostCount",
+        dimensions: targets,
+        statistic: "Maximum",
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        threshold: t.unhealthyHosts,
+        minutes: t.unhealthyMinutes,
+        treatMissingData: "notBreaching",
+      });
+    }
     // Silence from Container Insights means no task is reporting: that is the emergency.
-    this.alarm("running-tasks", {
-      alarmDescription: "Fewer tasks run than the autoscaling minimum.",
+    this.alarm(`${n}-running-tasks`, {
+      alarmDescription: `Fewer ${n} tasks run than the autoscaling minimum.`,
       namespace: "ECS/ContainerInsights",
       metricName: "RunningTaskCount",
       dimensions: service,
       statistic: "Minimum",
       comparisonOperator: "LessThanThreshold",
-      threshold: r.minTaskCount,
+      threshold: svc.minTaskCount,
       minutes: t.runningTasksMinutes,
       treatMissingData: "breaching",
     });
-    this.alarm("memory", {
-      alarmDescription: "Tasks use most of their memory: the next step is an OOM kill (exit 137).",
+    this.alarm(`${n}-memory`, {
+      alarmDescription: `${n}'s tasks use most of their memory: the next step is an OOM kill (exit 137).`,
       namespace: "AWS/ECS",
       metricName: "MemoryUtilization",
       dimensions: service,
@@ -227,8 +267,8 @@ export class Monitoring extends Construct {
       minutes: t.memoryMinutes,
       treatMissingData: "missing",
     });
-    this.alarm("cpu", {
-      alarmDescription: "Tasks are CPU-bound beyond what autoscaling absorbs.",
+    this.alarm(`${n}-cpu`, {
+      alarmDescription: `${n}'s tasks are CPU-bound beyond what autoscaling absorbs.`,
       namespace: "AWS/ECS",
       metricName: "CPUUtilization",
       dimensions: service,
@@ -238,6 +278,73 @@ export class Monitoring extends Construct {
       minutes: t.cpuMinutes,
       treatMissingData: "missing",
     });
+    const metricName = `${this.props.namePrefix}-${n}-error-log-lines`;
+    new CloudwatchLogMetricFilter(this, `${n}-error-lines`, {
+      name: metricName,
+      logGroupName: svc.logGroupName,
+      pattern: '{ $.level = "ERROR" }',
+      metricTransformation: {
+        name: metricName,
+        namespace: LOG_METRICS_NAMESPACE,
+        value: "1",
+        defaultValue: "0",
+        unit: "Count",
+      },
+    });
+    this.alarm(`${n}-error-log-lines`, {
+      alarmDescription: `${n} logs ERROR lines.`,
+      namespace: LOG_METRICS_NAMESPACE,
+      metricName,
+      statistic: "Sum",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: t.errorLogLinesPer5Minutes,
+      periodSeconds: 300,
+      minutes: 5,
+      treatMissingData: "notBreaching",
+    });
+  }
+
+  private createQueueAlarms(queue: MonitoredQueue): void {
+    const t = this.props.thresholds;
+    const n = `queue-${queue.name}`;
+    this.alarm(`${n}-backlog`, {
+      alarmDescription: `Messages pile up in ${queue.name}: consumers are down or too slow.`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: queue.queueName },
+      statistic: "Maximum",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: t.queueVisibleMessages,
+      minutes: t.queueVisibleMinutes,
+      treatMissingData: "notBreaching",
+    });
+    this.alarm(`${n}-oldest-message`, {
+      alarmDescription: `The oldest message in ${queue.name} waits too long: consumers are stuck.`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: { QueueName: queue.queueName },
+      statistic: "Maximum",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: t.queueOldestMessageSeconds,
+      minutes: 5,
+      treatMissingData: "notBreaching",
+    });
+    this.alarm(`${n}-dead-letters`, {
+      alarmDescription: `A message of ${queue.name} failed every retry and is in its dead-letter queue.`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: queue.deadLetterQueueName },
+      statistic: "Maximum",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      minutes: 1,
+      treatMissingData: "notBreaching",
+    });
+  }
+
+  private createDatabaseAlarms(db: { identifier: string; allocatedStorageGiB: number }): void {
+    const t = this.props.thresholds;
+    const database = { DBInstanceIdentifier: db.identifier };
     this.alarm("database-cpu", {
       alarmDescription: "The database is CPU-bound: slow queries or an undersized instance.",
       namespace: "AWS/RDS",
@@ -258,7 +365,7 @@ export class Monitoring extends Construct {
       comparisonOperator: "LessThanThreshold",
       // Bytes: the share of the storage allocated at creation.
       threshold: Math.round(
-        (r.databaseAllocatedStorageGiB * 1024 ** 3 * t.databaseFreeStoragePercent) / 100,
+        (db.allocatedStorageGiB * 1024 ** 3 * t.databaseFreeStoragePercent) / 100,
       ),
       periodSeconds: 300,
       minutes: 5,
@@ -275,165 +382,150 @@ export class Monitoring extends Construct {
       minutes: 5,
       treatMissingData: "missing",
     });
-    this.alarm("queue-backlog", {
-      alarmDescription: "Messages pile up in the work queue: consumers are down or too slow.",
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: r.queueName },
-      statistic: "Maximum",
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: t.queueVisibleMessages,
-      minutes: t.queueVisibleMinutes,
-      treatMissingData: "notBreaching",
-    });
-    this.alarm("queue-oldest-message", {
-      alarmDescription: "The oldest message waits too long: consumers are stuck.",
-      namespace: "AWS/SQS",
-      metricName: "ApproximateAgeOfOldestMessage",
-      dimensions: { QueueName: r.queueName },
-      statistic: "Maximum",
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: t.queueOldestMessageSeconds,
-      minutes: 5,
-      treatMissingData: "notBreaching",
-    });
-    this.alarm("dead-letters", {
-      alarmDescription: "A message failed every retry and is in the dead-letter queue.",
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: r.deadLetterQueueName },
-      statistic: "Maximum",
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: 0,
-      minutes: 1,
-      treatMissingData: "notBreaching",
-    });
-  }
-
-  private createLogMetrics(): void {
-    const metricName = `${this.props.namePrefix}-error-log-lines`;
-    new CloudwatchLogMetricFilter(this, "error-lines", {
-      name: metricName,
-      logGroupName: this.props.resources.logGroupName,
-      pattern: '{ $.level = "ERROR" }',
-      metricTransformation: {
-        name: metricName,
-        namespace: LOG_METRICS_NAMESPACE,
-        value: "1",
-        defaultValue: "0",
-        unit: "Count",
-      },
-    });
-    this.alarm("error-log-lines", {
-      alarmDescription: "The service logs ERROR lines.",
-      namespace: LOG_METRICS_NAMESPACE,
-      metricName,
-      statistic: "Sum",
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: this.props.thresholds.errorLogLinesPer5Minutes,
-      periodSeconds: 300,
-      minutes: 5,
-      treatMissingData: "notBreaching",
-    });
   }
 
   private createQueries(): void {
+    const logGroupNames = this.props.resources.services.map((s) => s.logGroupName);
     for (const [name, queryString] of Object.entries(LOG_QUERIES)) {
       new CloudwatchQueryDefinition(this, `query-${name}`, {
         name: `${this.props.namePrefix}/${name}`,
-        logGroupNames: [this.props.resources.logGroupName],
+        logGroupNames,
         queryString,
       });
     }
   }
 
+  /** A row per service (its traffic, or its queue, and its tasks), the database, the alarms. */
   private createDashboard(): CloudwatchDashboard {
     const { region } = this.props;
     const r = this.props.resources;
     const lb = ["LoadBalancer", r.loadBalancerArnSuffix];
-    const tg = ["TargetGroup", r.targetGroupArnSuffix];
-    const svc = ["ClusterName", r.clusterName, "ServiceName", r.serviceName];
-    const db = ["DBInstanceIdentifier", r.databaseIdentifier];
-    const graph = (
-      title: string,
-      x: number,
-      y: number,
-      metrics: unknown[][],
-      extra: object = {},
-    ) => ({
-      type: "metric",
-      x,
-      y,
-      width: 12,
-      height: 6,
-      properties: {
-        title,
-        region,
-        view: "timeSeries",
-        stacked: false,
-        period: 60,
-        metrics,
-        ...extra,
-      },
-    });
-    const widgets = [
-      graph("Request latency (p50, p99)", 0, 0, [
-        ["AWS/ApplicationELB", "TargetResponseTime", ...lb, ...tg, { stat: "p50", label: "p50" }],
-        ["AWS/ApplicationELB", "TargetResponseTime", ...lb, ...tg, { stat: "p99", label: "p99" }],
-      ]),
-      graph("Request volume", 12, 0, [
-        ["AWS/ApplicationELB", "RequestCount", ...lb, ...tg, { stat: "Sum", label: "requests" }],
-      ]),
-      graph("Error rate (% of requests answered 5xx)", 0, 6, [
-        [
-          "AWS/ApplicationELB",
-          "HTTPCode_Target_5XX_Count",
-          ...lb,
-          ...tg,
-          { id: "errors", stat: "Sum", visible: false },
-        ],
-        [
-          "AWS/ApplicationELB",
-          "RequestCount",
-          ...lb,
-          ...tg,
-          { id: "requests", stat: "Sum", visible: false },
-        ],
-        [{ expression: "100 * errors / MAX([requests, 1])", label: "5xx %", id: "rate" }],
-      ]),
-      graph("CPU and memory (% of task size)", 12, 6, [
-        ["AWS/ECS", "CPUUtilization", ...svc, { stat: "Average", label: "CPU" }],
-        ["AWS/ECS", "MemoryUtilization", ...svc, { stat: "Average", label: "memory" }],
-      ]),
-      graph("Running and healthy tasks", 0, 12, [
+    let y = 0;
+    const widgets: object[] = [];
+    const graph = (title: string, x: number, metrics: unknown[][]) =>
+      widgets.push({
+        type: "metric",
+        x,
+        y,
+        width: 12,
+        height: 6,
+        properties: { title, region, view: "timeSeries", stacked: false, period: 60, metrics },
+      });
+    const queueMetrics = (queue: MonitoredQueue) => [
+      [
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        "QueueName",
+        queue.queueName,
+        { stat: "Maximum", label: `${queue.name} visible` },
+      ],
+      [
+        "AWS/SQS",
+        "ApproximateAgeOfOldestMessage",
+        "QueueName",
+        queue.queueName,
+        { stat: "Maximum", label: `${queue.name} oldest (s)`, yAxis: "right" },
+      ],
+      [
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        "QueueName",
+        queue.deadLetterQueueName,
+        { stat: "Maximum", label: `${queue.name} dead letters` },
+      ],
+    ];
+    for (const svc of r.services) {
+      const ecs = ["ClusterName", r.clusterName, "ServiceName", svc.serviceName];
+      const tg = svc.targetGroupArnSuffix ? ["TargetGroup", svc.targetGroupArnSuffix] : undefined;
+      if (tg) {
+        graph(`${svc.name}: latency (p50, p99) and requests`, 0, [
+          ["AWS/ApplicationELB", "TargetResponseTime", ...lb, ...tg, { stat: "p50", label: "p50" }],
+          ["AWS/ApplicationELB", "TargetResponseTime", ...lb, ...tg, { stat: "p99", label: "p99" }],
+          [
+            "AWS/ApplicationELB",
+            "RequestCount",
+            ...lb,
+            ...tg,
+            { stat: "Sum", label: "requests", yAxis: "right" },
+          ],
+        ]);
+        graph(`${svc.name}: error rate (% of requests answered 5xx) and ERROR lines`, 12, [
+          [
+            "AWS/ApplicationELB",
+            "HTTPCode_Target_5XX_Count",
+            ...lb,
+            ...tg,
+            { id: "errors", stat: "Sum", visible: false },
+          ],
+          [
+            "AWS/ApplicationELB",
+            "RequestCount",
+            ...lb,
+            ...tg,
+            { id: "requests", stat: "Sum", visible: false },
+          ],
+          [{ expression: "100 * errors / MAX([requests, 1])", label: "5xx %", id: "rate" }],
+          [
+            LOG_METRICS_NAMESPACE,
+            `${this.props.namePrefix}-${svc.name}-error-log-lines`,
+            { stat: "Sum", label: "ERROR lines", yAxis: "right" },
+          ],
+        ]);
+        y += 6;
+      }
+      const consumed = r.queues.filter((q) => svc.consumes.includes(q.name));
+      if (consumed.length > 0) {
+        graph(`${svc.name}: queue depth, age and dead letters`, 0, consumed.flatMap(queueMetrics));
+        graph(`${svc.name}: error log lines`, 12, [
+          [
+            LOG_METRICS_NAMESPACE,
+            `${this.props.namePrefix}-${svc.name}-error-log-lines`,
+            { stat: "Sum", label: "ERROR lines" },
+          ],
+        ]);
+        y += 6;
+      }
+      graph(`${svc.name}: CPU and memory (% of task size)`, 0, [
+        ["AWS/ECS", "CPUUtilization", ...ecs, { stat: "Average", label: "CPU" }],
+        ["AWS/ECS", "MemoryUtilization", ...ecs, { stat: "Average", label: "memory" }],
+      ]);
+      graph(`${svc.name}: running tasks${tg ? " and healthy targets" : ""}`, 12, [
         [
           "ECS/ContainerInsights",
           "RunningTaskCount",
-          ...svc,
+          ...ecs,
           { stat: "Minimum", label: "running" },
         ],
         [
           "ECS/ContainerInsights",
           "DesiredTaskCount",
-          ...svc,
+          ...ecs,
           { stat: "Maximum", label: "desired" },
         ],
-        [
-          "AWS/ApplicationELB",
-          "HealthyHostCount",
-          ...lb,
-          ...tg,
-          { stat: "Minimum", label: "healthy targets" },
-        ],
-        [
-          "AWS/ApplicationELB",
-          "UnHealthyHostCount",
-          ...lb,
-          ...tg,
-          { stat: "Maximum", label: "unhealthy targets" },
-        ],
-      ]),
-      graph("Database: CPU, connections, latency", 12, 12, [
+        ...(tg
+          ? [
+              [
+                "AWS/ApplicationELB",
+                "HealthyHostCount",
+                ...lb,
+                ...tg,
+                { stat: "Minimum", label: "healthy targets" },
+              ],
+              [
+                "AWS/ApplicationELB",
+                "UnHealthyHostCount",
+                ...lb,
+                ...tg,
+                { stat: "Maximum", label: "unhealthy targets" },
+              ],
+            ]
+          : []),
+      ]);
+      y += 6;
+    }
+    if (r.database) {
+      const db = ["DBInstanceIdentifier", r.database.identifier];
+      graph("Database: CPU, connections, latency", 0, [
         ["AWS/RDS", "CPUUtilization", ...db, { stat: "Average", label: "CPU %" }],
         [
           "AWS/RDS",
@@ -453,43 +545,20 @@ export class Monitoring extends Construct {
           ...db,
           { stat: "Average", label: "write latency (s)", yAxis: "right" },
         ],
-      ]),
-      graph("Queue depth and age", 0, 18, [
-        [
-          "AWS/SQS",
-          "ApproximateNumberOfMessagesVisible",
-          "QueueName",
-          r.queueName,
-          { stat: "Maximum", label: "visible" },
-        ],
-        [
-          "AWS/SQS",
-          "ApproximateAgeOfOldestMessage",
-          "QueueName",
-          r.queueName,
-          { stat: "Maximum", label: "oldest (s)", yAxis: "right" },
-        ],
-        [
-          "AWS/SQS",
-          "ApproximateNumberOfMessagesVisible",
-          "QueueName",
-          r.deadLetterQueueName,
-          { stat: "Maximum", label: "dead letters" },
-        ],
-      ]),
-      {
-        type: "alarm",
-        x: 12,
-        y: 18,
-        width: 12,
-        height: 6,
-        properties: {
-          title: "Alarms",
-          alarms: Object.values(this.alarms).map((alarm) => alarm.arn),
-          sortBy: "stateUpdatedTimestamp",
-        },
+      ]);
+    }
+    widgets.push({
+      type: "alarm",
+      x: r.database ? 12 : 0,
+      y,
+      width: 12,
+      height: 6,
+      properties: {
+        title: "Alarms",
+        alarms: Object.values(this.alarms).map((alarm) => alarm.arn),
+        sortBy: "stateUpdatedTimestamp",
       },
-    ];
+    });
     return new CloudwatchDashboard(this, "dashboard", {
       dashboardName: this.props.namePrefix,
       dashboardBody: JSON.stringify({ widgets }),

@@ -19,7 +19,7 @@ import type { NatMode } from "./settings";
 import { policyDocument, serviceTrustPolicy } from "../lib/iam";
 import { naclRules, type NaclRule } from "../lib/nacl";
 import { planSubnets, type SubnetPlan, type Tier } from "../lib/subnet-plan";
-import { VpcEndpoints, DEFAULT_INTERFACE_ENDPOINTS } from "./vpc-endpoints";
+import { splitEndpoints, TASK_ENDPOINTS, VpcEndpoints } from "./vpc-endpoints";
 
 export interface NetworkProps {
   /** Prefix of every name and `Name` tag, e.g. `orbit-prod`. */
@@ -34,11 +34,11 @@ export interface NetworkProps {
   readonly subnetPrefixLengths: Readonly<Record<Tier, number>>;
   /** See `NatMode`; `none` creates the VPC endpoints instead. */
   readonly natGateways: NatMode;
-  /** The container port, opened by the NACLs from the public to the private subnets. */
-  readonly servicePort: number;
+  /** The public services' container ports, opened by the NACLs from the public to the private subnets. */
+  readonly servicePorts: readonly number[];
   /**
    * The database port, opened by the NACLs from the private to the isolated subnets.
-   * @default 5432
+   * @default - none: the environment has no database
    */
   readonly databasePort?: number;
   readonly flowLogs: {
@@ -52,16 +52,12 @@ export interface NetworkProps {
     readonly maxAggregationIntervalSeconds: number;
   };
   /**
-   * Interface endpoints created when `natGateways` is `none`, as service names after
-   * `com.amazonaws.<region>.`.
-   * @default DEFAULT_INTERFACE_ENDPOINTS - what a Fargate task pulling from ECR and logging needs
+   * The AWS services the tasks call, as endpoint service names after `com.amazonaws.<region>.`:
+   * when `natGateways` is `none`, exactly these get an endpoint (interface, or gateway for `s3`
+   * and `dynamodb`), and nothing else is reachable. See `requiredEndpoints`.
+   * @default - what every Fargate task needs: `ecr.api`, `ecr.dkr`, `logs`, `s3`
    */
-  readonly interfaceEndpoints?: readonly string[];
-  /**
-   * Gateway endpoints (free) created when `natGateways` is `none`.
-   * @default ["s3"] - ECR stores image layers in S3
-   */
-  readonly gatewayEndpoints?: readonly string[];
+  readonly endpointServices?: readonly string[];
 }
 
 /**
@@ -117,8 +113,8 @@ export class Network extends Construct {
     this.routeTables = this.createRouteTables();
     this.naclRules = naclRules({
       subnetCidrs: this.cidrsByTier(),
-      servicePort: props.servicePort,
-      databasePort: props.databasePort ?? 5432,
+      servicePorts: props.servicePorts,
+      databasePort: props.databasePort,
       natEnabled: props.natGateways !== "none",
       interfaceEndpoints: props.natGateways === "none",
     });
@@ -132,8 +128,7 @@ export class Network extends Construct {
         vpcCidr: props.cidr,
         subnetIds: this.subnets.private.map((s) => s.id),
         routeTableIds: this.routeTables.private.map((t) => t.id),
-        interfaceServices: props.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS,
-        gatewayServices: props.gatewayEndpoints ?? ["s3"],
+        ...splitEndpoints(props.endpointServices ?? TASK_ENDPOINTS),
       });
     }
   }

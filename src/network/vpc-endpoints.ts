@@ -4,19 +4,43 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Construct } from "constructs";
 
 /**
- * What a Fargate task in a private subnet without NAT needs to start and run:
- * - `ecr.api` and `ecr.dkr` to authenticate and pull the image (layers come from S3, below);
- * - `logs` for the awslogs driver;
- * - `secretsmanager` for the task definition's secrets;
- * - `sts` for the task role's credentials used by AWS SDKs.
+ * What every Fargate task in a private subnet without NAT needs to start and run: `ecr.api` and
+ * `ecr.dkr` to authenticate and pull the image, `s3` (a free gateway endpoint) for its layers, and
+ * `logs` for the awslogs driver. The task role's credentials come from the ECS agent's local
+ * endpoint, not from STS, so `sts` is not among them.
  */
-export const DEFAULT_INTERFACE_ENDPOINTS = [
-  "ecr.api",
-  "ecr.dkr",
-  "logs",
-  "secretsmanager",
-  "sts",
-] as const;
+export const TASK_ENDPOINTS = ["ecr.api", "ecr.dkr", "logs", "s3"] as const;
+
+/** Services AWS serves through a (free) gateway endpoint rather than an interface endpoint. */
+const GATEWAY_SERVICES = new Set(["s3", "dynamodb"]);
+
+/**
+ * The endpoints a network without NAT needs for the declared uses, and no others (an unused
+ * interface endpoint costs ~$7.30 per AZ per month): the tasks' own, `secretsmanager` for the
+ * database's credentials, `dynamodb` for tables, `sqs` for queues, `sns` for topics.
+ */
+export function requiredEndpoints(uses: {
+  readonly database: boolean;
+  readonly tables: boolean;
+  readonly queues: boolean;
+  readonly topics: boolean;
+}): string[] {
+  return [
+    ...TASK_ENDPOINTS,
+    ...(uses.database ? ["secretsmanager"] : []),
+    ...(uses.tables ? ["dynamodb"] : []),
+    ...(uses.queues ? ["sqs"] : []),
+    ...(uses.topics ? ["sns"] : []),
+  ];
+}
+
+/** Endpoint services split by kind, for `VpcEndpoints`. */
+export function splitEndpoints(services: readonly string[]) {
+  return {
+    interfaceServices: services.filter((s) => !GATEWAY_SERVICES.has(s)),
+    gatewayServices: services.filter((s) => GATEWAY_SERVICES.has(s)),
+  };
+}
 
 export interface VpcEndpointsProps {
   readonly namePrefix: string;
@@ -37,8 +61,8 @@ export interface VpcEndpointsProps {
  * Interface endpoints with private DNS (so SDKs and the ECS agent use them unchanged) and gateway
  * endpoints (S3, DynamoDB), replacing a NAT gateway for traffic to AWS.
  *
- * Cost per month: each interface endpoint ~$7.30 per AZ plus $0.01 per GB (the environments'
- * seven in two AZs ~$102, in three ~$153); gateway endpoints are free.
+ * Cost per month: each interface endpoint ~$7.30 per AZ plus $0.01 per GB; gateway endpoints are
+ * free.
  */
 export class VpcEndpoints extends Construct {
   public readonly securityGroup: SecurityGroup;

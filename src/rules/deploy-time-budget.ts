@@ -68,28 +68,32 @@ export const deployTimeBudget: Rule = {
     "A deployment that takes longer than the pipeline waits (or than `wait_for_steady_state` waits) fails while it is " +
     "still rolling; AWS's defaults (300 s deregistration delay, 30 s health checks, 5 healthy checks) make every batch slow.",
   check(stack, context: RuleContext) {
-    const paths = servicePaths(stack).filter((p) => p.targetGroup);
+    const paths = servicePaths(stack);
     if (paths.length === 0) return notApplicable();
     const findings: Finding[] = [];
     const report: string[] = [];
     for (const path of paths) {
       const service = path.service.values;
-      const health = block(path.targetGroup!.values.health_check);
+      const health = path.targetGroup ? block(path.targetGroup.values.health_check) : undefined;
       const estimate = estimateDeployment({
         tasks: maxTasks(stack, path.service),
         minimumHealthyPercent: Number(service.deployment_minimum_healthy_percent ?? 100),
         maximumPercent: Number(service.deployment_maximum_percent ?? 200),
         taskStartSeconds: context.taskStartSeconds,
-        healthCheckIntervalSeconds: Number(health?.interval ?? 30),
-        healthyThreshold: Number(health?.healthy_threshold ?? 5),
+        // Without a load balancer a task counts once it runs; a replaced one drains its work
+        // within the container's stop timeout instead of a deregistration delay.
+        healthCheckIntervalSeconds: path.targetGroup ? Number(health?.interval ?? 30) : 0,
+        healthyThreshold: path.targetGroup ? Number(health?.healthy_threshold ?? 5) : 0,
         gracePeriodSeconds: Number(service.health_check_grace_period_seconds ?? 0),
-        deregistrationDelaySeconds: Number(path.targetGroup!.values.deregistration_delay ?? 300),
+        deregistrationDelaySeconds: path.targetGroup
+          ? Number(path.targetGroup.values.deregistration_delay ?? 300)
+          : Number(path.container?.stopTimeout ?? 30),
       });
       const line = `${path.service.address}: ${estimate.totalSeconds} s worst case (budget ${context.deployBudgetSeconds} s): ${estimate.explanation}`;
       report.push(line);
       if (estimate.totalSeconds > context.deployBudgetSeconds) {
         findings.push({
-          paths: [path.service.path, path.targetGroup!.path],
+          paths: [path.service.path, ...(path.targetGroup ? [path.targetGroup.path] : [])],
           message: `${line}. Shorten the deregistration delay or health-check interval, or raise maximumPercent`,
         });
       }

@@ -1,3 +1,4 @@
+import { awsServiceMap } from "./aws-service-map";
 import { dataProtection } from "./data-protection";
 import { deployTimeBudget } from "./deploy-time-budget";
 import { egressCompleteness } from "./egress-completeness";
@@ -20,6 +21,7 @@ export const PLATFORM_RULES: readonly Rule[] = [
   nameLimits,
   deployTimeBudget,
   dataProtection,
+  awsServiceMap,
 ];
 
 export interface RuleOutcome {

@@ -147,14 +147,15 @@ export function servicePaths(stack: StackModel): ServicePath[] {
         containers(taskDefinition)[0])
       : undefined;
     const targetGroup = stack.resolve(lbBlock?.target_group_arn);
+    const forwardsTo = (actions: unknown) =>
+      (list(actions) as Values[]).some((a) => stack.refersTo(a.target_group_arn, targetGroup!));
+    // The listener forwarding to the target group: by its default action, or by one of its rules.
+    const rule = targetGroup
+      ? stack.resources("aws_lb_listener_rule").find((r) => forwardsTo(r.values.action))
+      : undefined;
     const listener = targetGroup
-      ? stack
-          .resources("aws_lb_listener")
-          .find((l) =>
-            (list(l.values.default_action) as Values[]).some((a) =>
-              stack.refersTo(a.target_group_arn, targetGroup),
-            ),
-          )
+      ? (stack.resources("aws_lb_listener").find((l) => forwardsTo(l.values.default_action)) ??
+        (rule ? stack.resolve(rule.values.listener_arn) : undefined))
       : undefined;
     const loadBalancer = listener ? stack.resolve(listener.values.load_balancer_arn) : undefined;
     const network = block(service.values.network_configuration);

@@ -1,6 +1,6 @@
 import { formatIp, parseCidr } from "../lib/cidr";
 import { evaluateNacl, type NaclRule } from "../lib/nacl";
-import { block, list, type Resource, type StackModel } from "./model";
+import { block, list, type Resource, type StackModel, type Values } from "./model";
 import { fromFindings, notApplicable, type Finding, type Rule } from "./rule";
 import {
   cidrCovers,
@@ -14,6 +14,13 @@ import {
 } from "./topology";
 
 const INTERNET = "203.0.113.10";
+
+/** The names of a container definition's environment variables. */
+function environmentOf(container: Values | undefined): Set<string> {
+  return new Set(
+    (list(container?.environment) as Values[]).map((variable) => String(variable.name)),
+  );
+}
 
 /** One side of a flow: the internet, or hosts in some subnets behind some security groups. */
 interface Side {
@@ -131,9 +138,10 @@ export const trafficMatrix: Rule = {
     "Security groups, NACLs and routes are three layers written in three places; a flow works only when all three " +
     "agree, and stays closed only while one of them refuses. Checking each resource alone cannot tell.",
   check(stack) {
-    const path = servicePaths(stack).find((p) => p.loadBalancer);
+    const paths = servicePaths(stack);
+    const publicPath = paths.find((p) => p.loadBalancer);
     const vpc = stack.resources("aws_vpc")[0];
-    if (!path || !vpc) return notApplicable();
+    if (paths.length === 0 || !vpc) return notApplicable();
     const vpcCidr = String(vpc.values.cidr_block);
     const rules = securityGroupRules(stack);
     const db = stack.resources("aws_db_instance")[0];
@@ -153,17 +161,12 @@ export const trafficMatrix: Rule = {
       subnets: [],
       clientPorts: [1024, 65535],
     };
-    const alb: Side = {
+    // The load balancer of the public services; with none, only the other rows apply.
+    const alb: Side | undefined = publicPath && {
       label: "ALB",
-      groups: path.loadBalancerGroups,
-      subnets: resolveAll(path.loadBalancer!.values.subnets),
+      groups: publicPath.loadBalancerGroups,
+      subnets: resolveAll(publicPath.loadBalancer!.values.subnets),
       clientPorts: [1024, 65535],
-    };
-    const tasks: Side = {
-      label: "service tasks",
-      groups: path.serviceGroups,
-      subnets: path.subnets,
-      clientPorts: [32768, 60999],
     };
     const database: Side | undefined = db
       ? {
@@ -173,7 +176,20 @@ export const trafficMatrix: Rule = {
           clientPorts: [32768],
         }
       : undefined;
-    const containerPort = path.containerPort ?? 0;
+    const databasePort = Number(db?.values.port ?? 5432);
+    const services = paths.map((path) => ({
+      path,
+      side: {
+        label: String(path.service.values.name ?? path.service.address),
+        groups: path.serviceGroups,
+        subnets: path.subnets,
+        clientPorts: [32768, 60999],
+      } satisfies Side,
+      // What the application was told it may use: the declaration as the task sees it.
+      usesDatabase: environmentOf(path.container).has("DB_HOST"),
+    }));
+    // Ports worth probing where nothing must pass: every public service's, and the usual 8080.
+    const probePorts = [...new Set([...paths.flatMap((p) => p.containerPort ?? []), 8080])];
     const cells: Cell[] = [];
 
     const flow = (
@@ -201,53 +217,67 @@ export const trafficMatrix: Rule = {
       });
     };
 
-    const publicRoute = alb.subnets.every((s) =>
+    const publicRoute = (alb?.subnets ?? []).every((s) =>
       routeTablesOf(stack, s).some((t) => hasDefaultRoute(stack, t, "internet")),
-    );
-    const taskEgress = tasks.subnets.every((s) =>
-      routeTablesOf(stack, s).some((t) => hasDefaultRoute(stack, t, "nat")),
     );
     const endpoints = stack
       .resources("aws_vpc_endpoint")
       .some((e) => e.values.vpc_endpoint_type === "Interface");
-    const publicIp = block(path.service.values.network_configuration)?.assign_public_ip === true;
 
-    for (const port of [443, 80])
-      flow(internet, alb, port, "allowed", [
+    for (const port of alb ? [443, 80] : [])
+      flow(internet, alb!, port, "allowed", [
         { layer: "routes (internet gateway)", allows: publicRoute },
       ]);
-    flow(alb, tasks, containerPort, "allowed");
-    if (database) flow(tasks, database, Number(db!.values.port ?? 5432), "allowed");
-    flow(tasks, internet, 443, "allowed", [
-      { layer: "routes (NAT or endpoints)", allows: taskEgress || endpoints },
-    ]);
-    for (const port of [containerPort, 22])
-      flow(internet, tasks, port, "denied", [{ layer: "no public IP", allows: publicIp }]);
+    for (const { path, side, usesDatabase } of services) {
+      const ports = path.containerPort !== undefined ? [path.containerPort] : probePorts;
+      if (alb && path.loadBalancer) flow(alb, side, path.containerPort ?? 0, "allowed");
+      else if (alb) for (const port of ports) flow(alb, side, port, "denied");
+      if (database) flow(side, database, databasePort, usesDatabase ? "allowed" : "denied");
+      const taskEgress = side.subnets.every((s) =>
+        routeTablesOf(stack, s).some((t) => hasDefaultRoute(stack, t, "nat")),
+      );
+      flow(side, internet, 443, "allowed", [
+        { layer: "routes (NAT or endpoints)", allows: taskEgress || endpoints },
+      ]);
+      const publicIp = block(path.service.values.network_configuration)?.assign_public_ip === true;
+      for (const port of [...ports, 22])
+        flow(internet, side, port, "denied", [{ layer: "no public IP", allows: publicIp }]);
+      // No service reaches another (nor another task of itself): none is declared.
+      for (const other of services) {
+        const target =
+          other === services.find((s) => s.side === side)
+            ? { ...other.side, label: `another ${other.side.label} task` }
+            : other.side;
+        for (const port of other.path.containerPort !== undefined
+          ? [other.path.containerPort]
+          : probePorts)
+          flow(side, target, port, "denied");
+      }
+    }
     if (database) {
       const dbPublic = db!.values.publicly_accessible === true;
       const dbRoute = database.subnets.some((s) =>
         routeTablesOf(stack, s).some((t) => hasDefaultRoute(stack, t, "internet")),
       );
-      flow(internet, database, Number(db!.values.port ?? 5432), "denied", [
+      flow(internet, database, databasePort, "denied", [
         { layer: "not publicly accessible", allows: dbPublic },
         { layer: "routes (no internet gateway)", allows: dbRoute },
       ]);
-      flow(alb, database, Number(db!.values.port ?? 5432), "denied");
+      if (alb) flow(alb, database, databasePort, "denied");
     }
-    flow(tasks, { ...tasks, label: "another service task" }, containerPort, "denied");
 
     const findings: Finding[] = cells
       .filter((c) => c.expected !== c.actual)
       .map((c) => ({
-        paths: c.paths.length > 0 ? c.paths : [path.service.path],
+        paths: c.paths.length > 0 ? c.paths : [paths[0]!.service.path],
         message: `${c.from} -> ${c.to} on ${c.port} must be ${c.expected} but is ${c.actual} (${c.layers})`,
       }));
     const report = [
       `traffic matrix of ${stack.name}:`,
-      "  from          -> to                    port   must be   verdict",
+      `  ${"from".padEnd(24)} -> ${"to".padEnd(32)} port   must be   verdict`,
       ...cells.map(
         (c) =>
-          `  ${c.from.padEnd(13)} -> ${c.to.padEnd(21)} ${c.port.padEnd(6)} ${c.expected.padEnd(9)} ${c.expected === c.actual ? "ok" : "FAIL"}: ${c.actual} (${c.layers})`,
+          `  ${c.from.padEnd(24)} -> ${c.to.padEnd(32)} ${c.port.padEnd(6)} ${c.expected.padEnd(9)} ${c.expected === c.actual ? "ok" : "FAIL"}: ${c.actual} (${c.layers})`,
       ),
     ];
     return fromFindings(findings, report);

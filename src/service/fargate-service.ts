@@ -1,8 +1,6 @@
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
-import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import {
   EcsService,
   type EcsServiceCapacityProviderStrategy,
@@ -12,6 +10,8 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import type { Cluster } from "./cluster";
+import type { ServiceSettings } from "./settings";
 import { TaskRoles } from "./task-roles";
 
 /** The container's name in the task definition; the target group registers it. */
@@ -26,59 +26,67 @@ export const CONTAINER_HEALTH_CHECK = ["CMD", "node", "/app/dist/healthcheck.js"
 /** The numeric uid:gid the container runs as: the `node` user of the official Node.js images. */
 export const CONTAINER_USER = "1000:1000";
 
-export interface FargateServiceProps {
+/** Where a public service's traffic comes from: its target group on the shared load balancer. */
+export interface ServiceLoadBalancing {
+  /** The target group the service registers its tasks in. */
+  readonly targetGroupArn: string;
+  /** The port the container listens on: its `PORT`, the port mapping, the target group's. */
+  readonly containerPort: number;
+  /** The listener rule(s) forwarding to the target group: the service waits for them. */
+  readonly dependsOn: readonly ITerraformDependable[];
+  /** `<alb arn_suffix>/<target group arn_suffix>`, for scaling on requests per target. */
+  readonly requestCountResourceLabel: string;
+}
+
+/** The queue a consumer scales on: its backlog per running task. */
+export interface BacklogScaling {
+  readonly queueName: string;
+  readonly messagesPerTask: number;
+}
+
+/**
+ * A service's settings (`./settings.ts`: size, scaling, deployment, capacity, logs; units and
+ * defaults there) and its wiring. `public` and `uses` are the stack's business: it turns them
+ * into `loadBalancing`, `environment`, `secrets` and grants.
+ */
+export interface FargateServiceProps
+  extends Omit<ServiceSettings, "public" | "uses" | "autoscaling"> {
+  /** `<project>-<environment>`. */
   readonly namePrefix: string;
+  /** The service's declared name; its resources are named `<namePrefix>-<name>`. */
+  readonly name: string;
   readonly region: string;
+  readonly accountId: string;
   readonly vpcId: string;
   /** Private subnets; tasks get no public IP. */
   readonly subnetIds: readonly string[];
-  /** The repository's URL; the image is `<url>:<imageTag>`. */
+  /** The environment's cluster. */
+  readonly cluster: Cluster;
+  /** The repository's URL in the environment's region; the image is `<url>:<imageTag>`. */
   readonly repositoryUrl: string;
   /** For the execution role's pull permission. */
   readonly repositoryArn: string;
   /** The release to run, e.g. a commit SHA. Changing it changes only the task definition. */
   readonly imageTag: string;
-  readonly containerPort: number;
-  readonly cpu: number;
-  readonly memoryMiB: number;
-  readonly cpuArchitecture: "X86_64" | "ARM64";
-  readonly desiredCount: number;
-  readonly autoscaling: {
-    readonly minCount: number;
-    readonly maxCount: number;
-    readonly cpuTargetPercent: number;
-    readonly requestsPerTarget?: number;
-    readonly scaleInCooldownSeconds: number;
-    readonly scaleOutCooldownSeconds: number;
-  };
-  readonly deployment: {
-    readonly minimumHealthyPercent: number;
-    readonly maximumPercent: number;
-    readonly healthCheckGracePeriodSeconds: number;
-  };
-  readonly capacity: {
-    readonly fargateBase: number;
-    readonly fargateWeight: number;
-    readonly fargateSpotWeight: number;
-  };
-  readonly stopTimeoutSeconds: number;
-  readonly logRetentionDays: number;
+  readonly autoscaling: Omit<ServiceSettings["autoscaling"], "backlogPerTask">;
   /**
    * Encrypts the service's log group.
    * @default - CloudWatch's own encryption
    */
   readonly logKmsKeyArn?: string;
-  /** The target group the service registers its tasks in. */
-  readonly targetGroupArn: string;
-  /** The load balancer's listeners: the service waits for them (the target group needs one). */
-  readonly listeners: readonly ITerraformDependable[];
   /**
-   * `<alb arn_suffix>/<target group arn_suffix>`, for scaling on requests per target.
-   * @default - no request-count scaling
+   * Behind the load balancer.
+   * @default - no load balancer, and no ingress at all (a worker)
    */
-  readonly requestCountResourceLabel?: string;
+  readonly loadBalancing?: ServiceLoadBalancing;
   /**
-   * Plain environment variables beside `PORT` and `APP_VERSION`.
+   * Scale on the backlog of one queue.
+   * @default - CPU (and, when public, requests per target) only
+   */
+  readonly backlogScaling?: BacklogScaling;
+  /**
+   * Plain environment variables beside `PORT`, `APP_VERSION`, `SERVICE_NAME` and
+   * `SHUTDOWN_TIMEOUT_MS`.
    * @default {}
    */
   readonly environment?: Readonly<Record<string, string>>;
@@ -91,16 +99,20 @@ export interface FargateServiceProps {
   readonly secretArns?: readonly string[];
   /** The key the secrets are encrypted with; the execution role may decrypt with it. */
   readonly secretsKmsKeyArn?: string;
-  readonly accountId: string;
 }
 
+/** Seconds the service keeps between its own drain deadline and the task's SIGKILL. */
+export const SHUTDOWN_MARGIN_SECONDS = 5;
+
 /**
- * An ECS Fargate service behind a load balancer target group, in the private subnets.
+ * An ECS Fargate service in the private subnets of the environment's cluster: behind its target
+ * group on the shared load balancer (public), or reachable by nothing (a worker).
  *
- * - Cluster with Container Insights and the FARGATE and FARGATE_SPOT capacity providers.
- * - One container, image `<repository>:<imageTag>`, listening on `containerPort`, which also
- *   becomes its `PORT` variable; logs to `/ecs/<prefix>`; a health check without curl; non-root,
- *   read-only root filesystem with a writable `/tmp`; `stopTimeout` for graceful shutdown.
+ * - One container, image `<repository>:<imageTag>` with an optional `command`; a public one
+ *   listens on `containerPort`, which also becomes its `PORT` variable; logs to
+ *   `/ecs/<prefix>/<name>`; a health check without curl; non-root, read-only root filesystem with
+ *   a writable `/tmp`; `stopTimeout` for graceful shutdown, and `SHUTDOWN_TIMEOUT_MS` derived
+ *   from it so the service's own drain ends first.
  * - Rolling deploys within min/max percent, with the circuit breaker rolling back a release
  *   whose tasks do not become healthy; `wait_for_steady_state` makes that apply fail too.
  * - Target-tracking autoscaling on CPU (and optionally requests per target); Terraform ignores
@@ -113,7 +125,6 @@ export interface FargateServiceProps {
  * Insights adds custom metrics (~$0.30 each per month) and log ingestion.
  */
 export class FargateService extends Construct {
-  public readonly cluster: EcsCluster;
   public readonly logGroup: CloudwatchLogGroup;
   public readonly roles: TaskRoles;
   public readonly taskDefinition: EcsTaskDefinition;
@@ -127,13 +138,14 @@ export class FargateService extends Construct {
     private readonly props: FargateServiceProps,
   ) {
     super(scope, id);
+    const name = `${props.namePrefix}-${props.name}`;
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
-      name: `/ecs/${props.namePrefix}`,
+      name: `/ecs/${props.namePrefix}/${props.name}`,
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.logKmsKeyArn,
     });
     this.roles = new TaskRoles(this, "roles", {
-      namePrefix: props.namePrefix,
+      namePrefix: name,
       region: props.region,
       accountId: props.accountId,
       repositoryArn: props.repositoryArn,
@@ -141,12 +153,13 @@ export class FargateService extends Construct {
       secretArns: props.secretArns,
       secretsKmsKeyArn: props.secretsKmsKeyArn,
     });
-    const capacityProviders = this.createCluster();
-    this.cluster = capacityProviders.cluster;
-    this.taskDefinition = this.createTaskDefinition();
-    this.securityGroup = this.createSecurityGroup();
-    this.service = this.createService([...props.listeners, capacityProviders.association]);
-    this.scalingTarget = this.createAutoscaling();
+    this.taskDefinition = this.createTaskDefinition(name);
+    this.securityGroup = this.createSecurityGroup(name);
+    this.service = this.createService(name, [
+      ...(props.loadBalancing?.dependsOn ?? []),
+      props.cluster.capacityProviders,
+    ]);
+    this.scalingTarget = this.createAutoscaling(name);
   }
 
   /**
@@ -157,41 +170,32 @@ export class FargateService extends Construct {
     this.service.putAlarms({ alarmNames: [...alarmNames], enable: true, rollback: true });
   }
 
-  private createCluster() {
-    const cluster = new EcsCluster(this, "cluster", {
-      name: this.props.namePrefix,
-      setting: [{ name: "containerInsights", value: "enabled" }],
-    });
-    const association = new EcsClusterCapacityProviders(this, "capacity-providers", {
-      clusterName: cluster.name,
-      capacityProviders: ["FARGATE", "FARGATE_SPOT"],
-    });
-    return { cluster, association };
-  }
-
   /** The container definition, exactly as ECS will report it back, so plans show no drift. */
   public containerDefinition(): Record<string, unknown> {
     const { props } = this;
-    const environment = {
+    const port = props.loadBalancing?.containerPort;
+    const environment: Record<string, string> = {
       ...props.environment,
-      PORT: String(props.containerPort),
+      SERVICE_NAME: props.name,
       APP_VERSION: props.imageTag,
+      // The service's drain deadline, inside the SIGTERM-to-SIGKILL window (stopTimeout).
+      SHUTDOWN_TIMEOUT_MS: String(
+        Math.max(1, props.stopTimeoutSeconds - SHUTDOWN_MARGIN_SECONDS) * 1000,
+      ),
+      ...(port !== undefined ? { PORT: String(port) } : {}),
     };
     return {
       name: CONTAINER_NAME,
       image: `${props.repositoryUrl}:${props.imageTag}`,
       essential: true,
-      portMappings: [
-        {
-          name: "http",
-          containerPort: props.containerPort,
-          hostPort: props.containerPort,
-          protocol: "tcp",
-        },
-      ],
+      ...(props.command ? { command: [...props.command] } : {}),
+      portMappings:
+        port === undefined
+          ? []
+          : [{ name: "http", containerPort: port, hostPort: port, protocol: "tcp" }],
       environment: Object.keys(environment)
         .sort()
-        .map((name) => ({ name, value: environment[name as keyof typeof environment] })),
+        .map((name) => ({ name, value: environment[name] })),
       secrets: Object.keys(props.secrets ?? {})
         .sort()
         .map((name) => ({ name, valueFrom: props.secrets![name] })),
@@ -206,13 +210,14 @@ export class FargateService extends Construct {
           "max-buffer-size": "25m",
         },
       },
-      healthCheck: {
+      // A worker has no HTTP server to ask; ECS watches its process instead.
+      ...(port === undefined ? {} : { healthCheck: {
         command: CONTAINER_HEALTH_CHECK,
         interval: 15,
         timeout: 5,
         retries: 3,
         startPeriod: 30,
-      },
+      } }),
       stopTimeout: props.stopTimeoutSeconds,
       user: CONTAINER_USER,
       readonlyRootFilesystem: true,
@@ -222,10 +227,10 @@ export class FargateService extends Construct {
     };
   }
 
-  private createTaskDefinition(): EcsTaskDefinition {
+  private createTaskDefinition(family: string): EcsTaskDefinition {
     const { props } = this;
     return new EcsTaskDefinition(this, "task", {
-      family: props.namePrefix,
+      family,
       requiresCompatibilities: ["FARGATE"],
       networkMode: "awsvpc",
       cpu: String(props.cpu),
@@ -238,12 +243,14 @@ export class FargateService extends Construct {
     });
   }
 
-  private createSecurityGroup(): SecurityGroup {
+  private createSecurityGroup(name: string): SecurityGroup {
     const sg = new SecurityGroup(this, "sg", {
-      name: `${this.props.namePrefix}-service`,
-      description: "Service tasks: ingress only from the load balancer; egress only as declared",
+      name,
+      description: this.props.loadBalancing
+        ? "Service tasks: ingress only from the load balancer; egress only as declared"
+        : "Worker tasks: no ingress at all; egress only as declared",
       vpcId: this.props.vpcId,
-      tags: { Name: `${this.props.namePrefix}-service` },
+      tags: { Name: name },
     });
     new VpcSecurityGroupEgressRule(this, "egress-https", {
       securityGroupId: sg.id,
@@ -264,11 +271,12 @@ export class FargateService extends Construct {
     ].filter((strategy) => strategy.weight > 0 || strategy.base > 0);
   }
 
-  private createService(dependsOn: ITerraformDependable[]): EcsService {
+  private createService(name: string, dependsOn: ITerraformDependable[]): EcsService {
     const { props } = this;
+    const lb = props.loadBalancing;
     return new EcsService(this, "service", {
-      name: props.namePrefix,
-      cluster: this.cluster.arn,
+      name,
+      cluster: props.cluster.cluster.arn,
       taskDefinition: this.taskDefinition.arn,
       desiredCount: props.desiredCount,
       capacityProviderStrategy: this.capacityProviderStrategy(),
@@ -277,19 +285,22 @@ export class FargateService extends Construct {
       deploymentMinimumHealthyPercent: props.deployment.minimumHealthyPercent,
       deploymentMaximumPercent: props.deployment.maximumPercent,
       deploymentCircuitBreaker: { enable: true, rollback: true },
-      healthCheckGracePeriodSeconds: props.deployment.healthCheckGracePeriodSeconds,
+      // Only a service with a load balancer has its health checks to wait for.
+      ...(lb ? { healthCheckGracePeriodSeconds: props.deployment.healthCheckGracePeriodSeconds } : {}),
       networkConfiguration: {
         subnets: [...props.subnetIds],
         securityGroups: [this.securityGroup.id],
         assignPublicIp: false,
       },
-      loadBalancer: [
-        {
-          targetGroupArn: props.targetGroupArn,
-          containerName: CONTAINER_NAME,
-          containerPort: props.containerPort,
-        },
-      ],
+      loadBalancer: lb
+        ? [
+            {
+              targetGroupArn: lb.targetGroupArn,
+              containerName: CONTAINER_NAME,
+              containerPort: lb.containerPort,
+            },
+          ]
+        : [],
       // An apply whose tasks never become healthy fails instead of reporting success.
       waitForSteadyState: true,
       enableExecuteCommand: false,
@@ -301,18 +312,22 @@ export class FargateService extends Construct {
     });
   }
 
-  private createAutoscaling(): AppautoscalingTarget {
-    const { autoscaling } = this.props;
+  private createAutoscaling(name: string): AppautoscalingTarget {
+    const { autoscaling, loadBalancing, backlogScaling } = this.props;
     const target = new AppautoscalingTarget(this, "scaling-target", {
       serviceNamespace: "ecs",
       scalableDimension: "ecs:service:DesiredCount",
-      resourceId: `service/${this.cluster.name}/${this.service.name}`,
+      resourceId: `service/${this.props.cluster.cluster.name}/${this.service.name}`,
       minCapacity: autoscaling.minCount,
       maxCapacity: autoscaling.maxCount,
     });
+    const cooldowns = {
+      scaleInCooldown: autoscaling.scaleInCooldownSeconds,
+      scaleOutCooldown: autoscaling.scaleOutCooldownSeconds,
+    };
     const tracking = (id: string, metric: string, targetValue: number, resourceLabel?: string) =>
       new AppautoscalingPolicy(this, id, {
-        name: `${this.props.namePrefix}-${id}`,
+        name: `${name}-${id}`,
         policyType: "TargetTrackingScaling",
         serviceNamespace: target.serviceNamespace,
         scalableDimension: target.scalableDimension,
@@ -323,19 +338,81 @@ export class FargateService extends Construct {
             ...(resourceLabel ? { resourceLabel } : {}),
           },
           targetValue,
-          scaleInCooldown: autoscaling.scaleInCooldownSeconds,
-          scaleOutCooldown: autoscaling.scaleOutCooldownSeconds,
+          ...cooldowns,
         },
       });
     tracking("cpu-scaling", "ECSServiceAverageCPUUtilization", autoscaling.cpuTargetPercent);
-    if (autoscaling.requestsPerTarget !== undefined && this.props.requestCountResourceLabel) {
+    if (autoscaling.requestsPerTarget !== undefined && loadBalancing) {
       tracking(
         "requests-scaling",
         "ALBRequestCountPerTarget",
         autoscaling.requestsPerTarget,
-        this.props.requestCountResourceLabel,
+        loadBalancing.requestCountResourceLabel,
       );
     }
+    if (backlogScaling) this.createBacklogScaling(name, target, backlogScaling, cooldowns);
     return target;
+  }
+
+  /**
+   * Target tracking on the queue's visible messages per running task (metric math over the
+   * queue's and the service's metrics): AWS's recommended scaling for queue consumers, which
+   * neither CPU nor a raw queue depth gets right.
+   */
+  private createBacklogScaling(
+    name: string,
+    target: AppautoscalingTarget,
+    backlog: BacklogScaling,
+    cooldowns: { scaleInCooldown: number; scaleOutCooldown: number },
+  ): void {
+    new AppautoscalingPolicy(this, "backlog-scaling", {
+      name: `${name}-backlog-scaling`,
+      policyType: "TargetTrackingScaling",
+      serviceNamespace: target.serviceNamespace,
+      scalableDimension: target.scalableDimension,
+      resourceId: target.resourceId,
+      targetTrackingScalingPolicyConfiguration: {
+        targetValue: backlog.messagesPerTask,
+        ...cooldowns,
+        customizedMetricSpecification: {
+          metrics: [
+            {
+              id: "visible",
+              returnData: false,
+              metricStat: {
+                stat: "Sum",
+                metric: {
+                  namespace: "AWS/SQS",
+                  metricName: "ApproximateNumberOfMessagesVisible",
+                  dimensions: [{ name: "QueueName", value: backlog.queueName }],
+                },
+              },
+            },
+            {
+              id: "running",
+              returnData: false,
+              metricStat: {
+                stat: "Average",
+                metric: {
+                  namespace: "ECS/ContainerInsights",
+                  metricName: "RunningTaskCount",
+                  dimensions: [
+                    { name: "ClusterName", value: this.props.cluster.cluster.name },
+                    { name: "ServiceName", value: this.service.name },
+                  ],
+                },
+              },
+            },
+            {
+              id: "backlog_per_task",
+              label: "visible messages per running task",
+              // At least one task in the denominator: with none running, the backlog itself.
+              expression: "visible / MAX([running, 1])",
+              returnData: true,
+            },
+          ],
+        },
+      },
+    });
   }
 }

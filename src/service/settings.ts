@@ -1,14 +1,23 @@
 /** Settings of a Fargate service (`FargateService`): size, port, scaling, deployment, health check. */
+import { createHash } from "node:crypto";
 import { z } from "zod";
+import { QUEUE_ACCESS, TOPIC_ACCESS } from "../messaging/settings";
+import { TABLE_ACCESS } from "../key-value-store/settings";
+import { DATABASE_PORT } from "../database/settings";
 import { describeMemoryValues, FARGATE_CPU_UNITS, validMemoryFor } from "../lib/fargate";
 import {
   explain,
   integerBetween,
   retentionDays,
   seconds,
+  dataName,
 } from "../config/fields";
 
-export const ServiceSchema = z.strictObject({
+/**
+ * How a public service is reached: behind the environment's shared load balancer, with its own
+ * target group and a listener rule for its paths and hosts.
+ */
+export const PublicSchema = z.strictObject({
   /**
    * The one port the container listens on. The task's port mapping, its `PORT` variable, the
    * target group, its health check and every security group and NACL rule on the path derive
@@ -22,6 +31,148 @@ export const ServiceSchema = z.strictObject({
     32767,
     "pick an unprivileged port below the ephemeral range, e.g. 8080",
   ).default(8080),
+  healthCheck: z
+    .strictObject({
+      /**
+       * The load balancer's health check path: liveness, answered without the database.
+       * @default "/health"
+       */
+      path: z
+        .string()
+        .regex(
+          /^\/[\w\-./]*$/,
+          explain("is not a URL path", "a path starting with /", 'use "/health"'),
+        )
+        .default("/health"),
+      /** @default 10 */
+      intervalSeconds: seconds(5, 300, "public.healthCheck.intervalSeconds").default(10),
+      /** @default 5 */
+      timeoutSeconds: seconds(2, 120, "public.healthCheck.timeoutSeconds").default(5),
+      /** @default 2 */
+      healthyThreshold: integerBetween(
+        2,
+        10,
+        "2 puts a new task in service after two checks",
+      ).default(2),
+      /** @default 3 */
+      unhealthyThreshold: integerBetween(2, 10, "3 tolerates one slow answer").default(3),
+    })
+    .prefault({}),
+  /**
+   * Seconds the load balancer lets in-flight requests finish on a deregistering task. AWS's
+   * default is 300, which makes every deploy five minutes slower per batch.
+   * @default 30
+   */
+  deregistrationDelaySeconds: seconds(0, 3600, "public.deregistrationDelaySeconds").default(30),
+  /**
+   * URL path patterns routed to this service (ALB syntax: `*` and `?` wildcards).
+   * @default ["/*"] - every path
+   */
+  paths: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^\/[\w\-./*?~%]{0,127}$/,
+          explain("is not a path pattern", "a path starting with /, up to 128 characters, * and ? allowed", 'use e.g. "/api/*"'),
+        ),
+    )
+    .min(1, explain("is empty", "at least one path pattern", 'use ["/*"]'))
+    .max(5, explain("has more than 5 patterns", "at most 5 (with hosts, 5 conditions values in all)", "merge them with wildcards"))
+    .default(["/*"]),
+  /**
+   * Host names routed to this service, e.g. `api.example.com`.
+   * @default - any host
+   */
+  hosts: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+          explain("is not a host name", "a lower-case DNS name, optionally starting with *.", "fix the name"),
+        ),
+    )
+    .optional(),
+  /**
+   * The listener rule's priority (1 is evaluated first). Two public services whose paths overlap
+   * need it set, so the more specific one wins.
+   * @default - derived from the service's name, stable as services are added
+   */
+  priority: integerBetween(1, 50000, "pick a priority no other service of the environment has").optional(),
+});
+export type PublicSettings = z.output<typeof PublicSchema>;
+
+/**
+ * The listener rule priority of a public service: `priority` when set, else one derived from the
+ * service's name (1 to 50000), so it never changes when other services come or go.
+ */
+export function rulePriority(serviceName: string, settings: PublicSettings): number {
+  if (settings.priority !== undefined) return settings.priority;
+  return 1 + (createHash("sha256").update(serviceName).digest().readUInt32BE(0) % 50000);
+}
+
+/**
+ * What a service touches, and how: every grant, key-policy entry, security-group rule, endpoint
+ * and environment variable of the service derives from this, and nothing else is granted.
+ */
+export const UsesSchema = z.strictObject({
+  /**
+   * Connects to the environment's PostgreSQL database (its security group admits the service;
+   * the task gets `DB_*` variables and the credentials from the database's managed secret).
+   * @default false
+   */
+  database: z.boolean().default(false),
+  /**
+   * Tables by name (`tables.<name>`) and the access: `read` (GetItem, Query), `write` (PutItem,
+   * UpdateItem, DeleteItem) or `readWrite`. The task gets `TABLE_<NAME>_NAME`.
+   * @default {}
+   */
+  tables: z
+    .record(
+      dataName("table"),
+      z.enum(TABLE_ACCESS, explain("is not a table access", TABLE_ACCESS.map((a) => `"${a}"`).join(", "), 'use "read", "write" or "readWrite"')),
+    )
+    .default({}),
+  /**
+   * Queues by name and the access: `consume` (receive, delete, change visibility, read
+   * attributes) or `send`. The task gets `QUEUE_<NAME>_URL`.
+   * @default {}
+   */
+  queues: z
+    .record(
+      dataName("queue"),
+      z.enum(QUEUE_ACCESS, explain("is not a queue access", QUEUE_ACCESS.map((a) => `"${a}"`).join(", "), 'use "consume" or "send"')),
+    )
+    .default({}),
+  /**
+   * Topics by name and the access: `publish`. The task gets `TOPIC_<NAME>_ARN`.
+   * @default {}
+   */
+  topics: z
+    .record(
+      dataName("topic"),
+      z.enum(TOPIC_ACCESS, explain("is not a topic access", '"publish"', 'use "publish"')),
+    )
+    .default({}),
+});
+export type UsesSettings = z.output<typeof UsesSchema>;
+
+/**
+ * One service: `services.<name>`. Public services sit behind the shared load balancer; the others
+ * (workers) have no load balancer and admit no traffic at all.
+ */
+export const ServiceSchema = z.strictObject({
+  /**
+   * The container's command, overriding the image's `CMD`: one image, several entry points.
+   * @default - the image's CMD (the API)
+   */
+  command: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * Behind the load balancer, with these routing and health-check settings.
+   * @default - not reachable from anything: a worker
+   */
+  public: PublicSchema.optional(),
   /**
    * Task CPU units (1024 = 1 vCPU).
    * @default 512
@@ -60,7 +211,7 @@ export const ServiceSchema = z.strictObject({
   desiredCount: integerBetween(
     1,
     1000,
-    "set service.desiredCount between the autoscaling bounds",
+    "set desiredCount between the autoscaling bounds",
   ).default(1),
   autoscaling: z
     .strictObject({
@@ -86,17 +237,28 @@ export const ServiceSchema = z.strictObject({
         1_000_000,
         "set the requests per target per minute",
       ).optional(),
+      /**
+       * Scale a queue consumer to keep this many visible messages per running task on the queue
+       * it consumes (the queue's `ApproximateNumberOfMessagesVisible` over the service's
+       * `RunningTaskCount`): AWS's queue-processing pattern.
+       * @default - not used
+       */
+      backlogPerTask: integerBetween(
+        1,
+        1_000_000,
+        "set how many waiting messages one task should have at most",
+      ).optional(),
       /** @default 300 */
       scaleInCooldownSeconds: seconds(
         0,
         3600,
-        "service.autoscaling.scaleInCooldownSeconds",
+        "autoscaling.scaleInCooldownSeconds",
       ).default(300),
       /** @default 60 */
       scaleOutCooldownSeconds: seconds(
         0,
         3600,
-        "service.autoscaling.scaleOutCooldownSeconds",
+        "autoscaling.scaleOutCooldownSeconds",
       ).default(60),
     })
     .prefault({}),
@@ -127,7 +289,7 @@ export const ServiceSchema = z.strictObject({
       healthCheckGracePeriodSeconds: seconds(
         0,
         7200,
-        "service.deployment.healthCheckGracePeriodSeconds",
+        "deployment.healthCheckGracePeriodSeconds",
       ).default(60),
     })
     .prefault({}),
@@ -147,39 +309,6 @@ export const ServiceSchema = z.strictObject({
       fargateSpotWeight: integerBetween(0, 1000, "a relative weight").default(0),
     })
     .prefault({}),
-  healthCheck: z
-    .strictObject({
-      /**
-       * The load balancer's health check path: liveness, answered without the database.
-       * @default "/health"
-       */
-      path: z
-        .string()
-        .regex(
-          /^\/[\w\-./]*$/,
-          explain("is not a URL path", "a path starting with /", 'use "/health"'),
-        )
-        .default("/health"),
-      /** @default 10 */
-      intervalSeconds: seconds(5, 300, "service.healthCheck.intervalSeconds").default(10),
-      /** @default 5 */
-      timeoutSeconds: seconds(2, 120, "service.healthCheck.timeoutSeconds").default(5),
-      /** @default 2 */
-      healthyThreshold: integerBetween(
-        2,
-        10,
-        "2 puts a new task in service after two checks",
-      ).default(2),
-      /** @default 3 */
-      unhealthyThreshold: integerBetween(2, 10, "3 tolerates one slow answer").default(3),
-    })
-    .prefault({}),
-  /**
-   * Seconds the load balancer lets in-flight requests finish on a deregistering task. AWS's
-   * default is 300, which makes every deploy five minutes slower per batch.
-   * @default 30
-   */
-  deregistrationDelaySeconds: seconds(0, 3600, "service.deregistrationDelaySeconds").default(30),
   /**
    * Seconds between SIGTERM and SIGKILL. The service must drain within it (its own shutdown
    * timeout is shorter).
@@ -188,14 +317,16 @@ export const ServiceSchema = z.strictObject({
   stopTimeoutSeconds: seconds(
     2,
     120,
-    "service.stopTimeoutSeconds (Fargate allows up to 120)",
+    "stopTimeoutSeconds (Fargate allows up to 120)",
   ).default(30),
   /**
    * Days the service's logs are kept in CloudWatch.
    * @default 30
    */
   logRetentionDays: retentionDays.default(30),
+  uses: UsesSchema.prefault({}),
 });
+export type ServiceSettings = z.output<typeof ServiceSchema>;
 
 /** Rules across the service's fields; each names the field to change. */
 export function checkService(
@@ -214,7 +345,7 @@ export function checkService(
       explain(
         `is not valid with cpu ${service.cpu}`,
         describeMemoryValues(memory),
-        `use one of those, or change service.cpu`,
+        `use one of those, or change cpu`,
       ),
     );
   }
@@ -257,7 +388,7 @@ export function checkService(
       service.desiredCount,
       explain(
         "is outside the autoscaling bounds",
-        `${minCount} to ${maxCount} (service.autoscaling.minCount..maxCount)`,
+        `${minCount} to ${maxCount} (autoscaling.minCount..maxCount)`,
         "move it inside the bounds",
       ),
     );
@@ -273,14 +404,37 @@ export function checkService(
       ),
     );
   }
-  if (service.healthCheck.timeoutSeconds >= service.healthCheck.intervalSeconds) {
+  const health = service.public?.healthCheck;
+  if (health && health.timeoutSeconds >= health.intervalSeconds) {
     problem(
-      ["healthCheck", "timeoutSeconds"],
-      service.healthCheck.timeoutSeconds,
+      ["public", "healthCheck", "timeoutSeconds"],
+      health.timeoutSeconds,
       explain(
-        `is not below intervalSeconds ${service.healthCheck.intervalSeconds}`,
-        `less than ${service.healthCheck.intervalSeconds}`,
+        `is not below intervalSeconds ${health.intervalSeconds}`,
+        `less than ${health.intervalSeconds}`,
         "the load balancer requires a timeout shorter than the interval",
+      ),
+    );
+  }
+  if (!service.public && service.autoscaling.requestsPerTarget !== undefined) {
+    problem(
+      ["autoscaling", "requestsPerTarget"],
+      service.autoscaling.requestsPerTarget,
+      explain(
+        "needs the load balancer's request count, and this service is not public",
+        "no requestsPerTarget on a service without `public`",
+        "remove it (a queue consumer scales on autoscaling.backlogPerTask)",
+      ),
+    );
+  }
+  if (service.public?.containerPort === DATABASE_PORT) {
+    problem(
+      ["public", "containerPort"],
+      service.public.containerPort,
+      explain(
+        "is the database's port, so the network rules for the two could not be told apart",
+        `any unprivileged port but ${DATABASE_PORT}, below 32768`,
+        "use 8080",
       ),
     );
   }

@@ -5,34 +5,51 @@ import type { BackendConfig } from "../config/backend";
 import { arn, ciNames, imageRepository } from "../config/names";
 import type { EnvironmentConfig } from "../config/schema";
 import { PermissionsBoundary } from "../ci-identity/permissions-boundary";
-import { DataKey } from "../data-key/data-key";
+import { DataKey, type KeyUsingService } from "../data-key/data-key";
 import { Database, DATABASE_PORT } from "../database/database";
-import { FargateService } from "../service/fargate-service";
 import { KeyValueStore } from "../key-value-store/key-value-store";
-import { Messaging } from "../messaging/messaging";
+import { LoadBalancer, type ServiceTarget } from "../load-balancer/load-balancer";
+import { Queue } from "../messaging/queue";
+import { Topic } from "../messaging/topic";
 import { Monitoring } from "../monitoring/monitoring";
-import { LoadBalancer } from "../load-balancer/load-balancer";
 import { Network } from "../network/network";
 import { TrafficRule } from "../network/traffic-rule";
-import { DEFAULT_INTERFACE_ENDPOINTS } from "../network/vpc-endpoints";
+import { requiredEndpoints } from "../network/vpc-endpoints";
+import { Cluster } from "../service/cluster";
+import { FargateService } from "../service/fargate-service";
+import { rulePriority, type ServiceSettings } from "../service/settings";
+import { LEGACY_ADDRESSES } from "./legacy-addresses";
 import { PlatformStack } from "./platform-stack";
 
 /** Git SHAs (7 to 40 hex digits) or release versions such as v1.4.2; never a moving tag. */
 export const IMAGE_TAG_PATTERN = "^([0-9a-f]{7,40}|v[0-9]+\\.[0-9]+\\.[0-9]+)$";
 
-/** One whole environment (`staging` or `prod`) in its own state. */
+/**
+ * One whole environment in its own state, built from its declaration: the network, the data
+ * (database, tables, topics, queues), the load balancer, one ECS service per declared service and
+ * the monitoring. Everything a service may reach or do (grants, key use, security-group rules,
+ * endpoints, environment variables, alarms) derives from its `uses` and `public` settings.
+ */
 export class EnvironmentStack extends PlatformStack {
   public readonly imageTag: TerraformVariable;
   public readonly network: Network;
   public readonly loadBalancer: LoadBalancer;
-  public readonly service: FargateService;
+  public readonly cluster: Cluster;
+  public readonly services: Record<string, PlacedService> = {};
   public readonly dataKey: DataKey;
-  public readonly database: Database;
-  public readonly keyValueStore: KeyValueStore;
-  public readonly messaging: Messaging;
+  public readonly database?: Database;
+  public readonly tables: Record<string, KeyValueStore> = {};
+  public readonly topics: Record<string, Topic> = {};
+  public readonly queues: Record<string, Queue> = {};
   public readonly monitoring: Monitoring;
+  private readonly namePrefix: string;
+  private readonly accountId: string;
 
-  constructor(scope: Construct, env: EnvironmentConfig, backend: BackendConfig) {
+  constructor(
+    scope: Construct,
+    private readonly env: EnvironmentConfig,
+    backend: BackendConfig,
+  ) {
     super(scope, env.name, {
       project: env.project.name,
       region: env.region,
@@ -47,8 +64,7 @@ export class EnvironmentStack extends PlatformStack {
       backend: { kind: "s3", config: backend, stack: env.name },
     });
     const namePrefix = `${env.project.name}-${env.name}`;
-    // The image in this region: the repository itself, or its replica (the shared stack).
-    const repository = imageRepository(env.project, env.region);
+    this.namePrefix = namePrefix;
     // Every role this stack creates carries the CI permissions boundary, which the deploy role
     // may not create roles without (docs/ci-cd.md): apply the shared stack first.
     Aspects.of(this).add(
@@ -56,8 +72,8 @@ export class EnvironmentStack extends PlatformStack {
         arn.policy(env.allowedAccountIds[0]!, ciNames(env.project).boundaryPolicy),
       ),
     );
-    const { service: svc } = env;
     const accountId = new DataAwsCallerIdentity(this, "account").accountId;
+    this.accountId = accountId;
 
     this.imageTag = new TerraformVariable(this, "image_tag", {
       type: "string",
@@ -73,7 +89,18 @@ export class EnvironmentStack extends PlatformStack {
       ],
     });
 
-    this.dataKey = new DataKey(this, "data-key", { namePrefix, region: env.region, accountId });
+    const services = Object.values(env.services);
+    const anyUses = (kind: "tables" | "queues" | "topics") =>
+      services.some((svc) => Object.keys(svc.uses[kind]).length > 0);
+    const usesDatabase = services.some((svc) => svc.uses.database);
+
+    this.dataKey = new DataKey(this, "data-key", {
+      namePrefix,
+      region: env.region,
+      accountId,
+      services: keyUsingServices(env),
+      topicsDeliverToQueues: Object.values(env.queues).some((q) => q.subscribesTo.length > 0),
+    });
     const kmsKeyArn = this.dataKey.key.arn;
 
     this.network = new Network(this, "network", {
@@ -84,32 +111,58 @@ export class EnvironmentStack extends PlatformStack {
       availabilityZones: env.network.availabilityZones,
       subnetPrefixLengths: env.network.subnetPrefixLengths,
       natGateways: env.network.natGateways,
-      servicePort: svc.containerPort,
-      databasePort: DATABASE_PORT,
+      servicePorts: [...new Set(services.flatMap((svc) => svc.public?.containerPort ?? []))],
+      databasePort: usesDatabase ? DATABASE_PORT : undefined,
       flowLogs: { ...env.network.flowLogs, kmsKeyArn },
-      // Without NAT, everything the service calls needs an endpoint.
-      interfaceEndpoints: [...DEFAULT_INTERFACE_ENDPOINTS, "sqs", "sns"],
-      gatewayEndpoints: ["s3", "dynamodb"],
+      // Without NAT, exactly what the declared uses call gets an endpoint.
+      endpointServices: requiredEndpoints({
+        database: usesDatabase,
+        tables: anyUses("tables"),
+        queues: anyUses("queues"),
+        topics: anyUses("topics"),
+      }),
     });
 
-    this.database = new Database(this, "database", {
-      ...env.database,
-      namePrefix,
-      region: env.region,
-      accountId,
-      vpcId: this.network.vpc.id,
-      subnetIds: this.network.subnetIds("isolated"),
-      kmsKeyArn,
-      logRetentionDays: svc.logRetentionDays,
-    });
-
-    this.keyValueStore = new KeyValueStore(this, "key-value-store", {
-      ...env.keyValueStore,
-      tableName: `${namePrefix}-items`,
-      kmsKeyArn,
-    });
-
-    this.messaging = new Messaging(this, "messaging", { ...env.messaging, namePrefix, kmsKeyArn });
+    if (env.database) {
+      this.database = new Database(this, "database", {
+        ...env.database,
+        namePrefix,
+        region: env.region,
+        accountId,
+        vpcId: this.network.vpc.id,
+        subnetIds: this.network.subnetIds("isolated"),
+        kmsKeyArn,
+        // The database's logs are kept as long as the longest-kept service's.
+        logRetentionDays: Math.max(...services.map((svc) => svc.logRetentionDays)),
+      });
+    }
+    for (const [name, table] of Object.entries(env.tables)) {
+      this.tables[name] = new KeyValueStore(this, `table-${name}`, {
+        ...table,
+        name,
+        tableName: `${namePrefix}-${name}`,
+        region: env.region,
+        kmsKeyArn,
+      });
+    }
+    for (const name of Object.keys(env.topics)) {
+      this.topics[name] = new Topic(this, `topic-${name}`, {
+        name,
+        topicName: `${namePrefix}-${name}`,
+        region: env.region,
+        kmsKeyArn,
+      });
+    }
+    for (const [name, queue] of Object.entries(env.queues)) {
+      this.queues[name] = new Queue(this, `queue-${name}`, {
+        ...queue,
+        name,
+        queueName: `${namePrefix}-${name}`,
+        region: env.region,
+        kmsKeyArn,
+        subscribesTo: queue.subscribesTo.map((topic) => this.topics[topic]!),
+      });
+    }
 
     this.loadBalancer = new LoadBalancer(this, "load-balancer", {
       namePrefix,
@@ -117,62 +170,19 @@ export class EnvironmentStack extends PlatformStack {
       accountId,
       vpcId: this.network.vpc.id,
       subnetIds: this.network.subnetIds("public"),
-      targetPort: svc.containerPort,
-      healthCheck: svc.healthCheck,
-      deregistrationDelaySeconds: svc.deregistrationDelaySeconds,
       idleTimeoutSeconds: env.loadBalancer.idleTimeoutSeconds,
       deletionProtection: env.loadBalancer.deletionProtection,
       accessLogRetentionDays: env.loadBalancer.accessLogRetentionDays,
       tls: env.loadBalancer.tls,
       waf: env.loadBalancer.waf?.enabled ? env.loadBalancer.waf : undefined,
       kmsKeyArn,
-      wafLogRetentionDays: svc.logRetentionDays,
+      wafLogRetentionDays: Math.max(...services.map((svc) => svc.logRetentionDays)),
     });
 
-    this.service = new FargateService(this, "service", {
-      namePrefix,
-      region: env.region,
-      vpcId: this.network.vpc.id,
-      subnetIds: this.network.subnetIds("private"),
-      // Addressed from configuration, not read from the shared stack's state: a deploy role may
-      // read its own stack's state and no other (docs/ci-cd.md).
-      repositoryUrl: repository.url,
-      repositoryArn: repository.arn,
-      imageTag: this.imageTag.stringValue,
-      containerPort: svc.containerPort,
-      cpu: svc.cpu,
-      memoryMiB: svc.memoryMiB,
-      cpuArchitecture: svc.cpuArchitecture,
-      desiredCount: svc.desiredCount,
-      autoscaling: svc.autoscaling,
-      deployment: svc.deployment,
-      capacity: svc.capacity,
-      stopTimeoutSeconds: svc.stopTimeoutSeconds,
-      logRetentionDays: svc.logRetentionDays,
-      logKmsKeyArn: kmsKeyArn,
-      targetGroupArn: this.loadBalancer.targetGroup.arn,
-      listeners: this.loadBalancer.listeners,
-      requestCountResourceLabel: `${this.loadBalancer.alb.arnSuffix}/${this.loadBalancer.targetGroup.arnSuffix}`,
-      accountId,
-      environment: {
-        DB_HOST: this.database.instance.address,
-        DB_PORT: String(DATABASE_PORT),
-        DB_NAME: env.database.databaseName,
-        DB_SSL: "verify-full",
-        TABLE_NAME: this.keyValueStore.table.name,
-        QUEUE_URL: this.messaging.queue.url,
-        TOPIC_ARN: this.messaging.topic.arn,
-        DB_SECRET_ARN: this.database.masterSecretArn,
-      },
-      // The master credentials, by JSON key of the secret RDS manages: never in plain text.
-      secrets: {
-        DB_USERNAME: `${this.database.masterSecretArn}:username::`,
-        DB_PASSWORD: `${this.database.masterSecretArn}:password::`,
-      },
-      secretArns: [this.database.masterSecretArn],
-      secretsKmsKeyArn: kmsKeyArn,
-    });
-    this.grantServiceAccess();
+    this.cluster = new Cluster(this, "cluster", { name: namePrefix });
+    for (const [name, settings] of Object.entries(env.services)) {
+      this.services[name] = this.createService(name, settings);
+    }
 
     this.monitoring = new Monitoring(this, "monitoring", {
       namePrefix,
@@ -183,94 +193,165 @@ export class EnvironmentStack extends PlatformStack {
       thresholds: env.monitoring.alarms,
       resources: {
         loadBalancerArnSuffix: this.loadBalancer.alb.arnSuffix,
-        targetGroupArnSuffix: this.loadBalancer.targetGroup.arnSuffix,
-        clusterName: this.service.cluster.name,
-        serviceName: this.service.service.name,
-        minTaskCount: svc.autoscaling.minCount,
-        databaseIdentifier: this.database.instance.identifier,
-        databaseAllocatedStorageGiB: env.database.allocatedStorageGiB,
-        queueName: this.messaging.queue.name,
-        deadLetterQueueName: this.messaging.deadLetterQueue.name,
-        logGroupName: this.service.logGroup.name,
-      },
-    });
-    this.service.rollBackOn(this.monitoring.deploymentAlarms.map((alarm) => alarm.alarmName));
-
-    new TrafficRule(this, "alb-to-service", {
-      fromSecurityGroupId: this.loadBalancer.securityGroup.id,
-      toSecurityGroupId: this.service.securityGroup.id,
-      port: svc.containerPort,
-      description: "Load balancer to the service tasks (requests and health checks)",
-    });
-    new TrafficRule(this, "service-to-database", {
-      fromSecurityGroupId: this.service.securityGroup.id,
-      toSecurityGroupId: this.database.securityGroup.id,
-      port: DATABASE_PORT,
-      description: "Service tasks to PostgreSQL",
-    });
-
-    this.outputs(repository.url);
-  }
-
-  /** Exactly what the service uses, on exactly these resources. */
-  private grantServiceAccess(): void {
-    const { roles } = this.service;
-    const table = this.keyValueStore.table.arn;
-    roles.grant("table-read-write", {
-      Effect: "Allow",
-      Action: [
-        "dynamodb:GetItem",
-        "dynamodb:BatchGetItem",
-        "dynamodb:Query",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:BatchWriteItem",
-        "dynamodb:ConditionCheckItem",
-      ],
-      Resource: [table, `${table}/index/*`],
-    });
-    roles.grant("queue-consume-produce", {
-      Effect: "Allow",
-      Action: [
-        "sqs:SendMessage",
-        "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:GetQueueAttributes",
-      ],
-      Resource: this.messaging.queue.arn,
-    });
-    roles.grant("events-publish", {
-      Effect: "Allow",
-      Action: "sns:Publish",
-      Resource: this.messaging.topic.arn,
-    });
-    // The service re-reads the database secret after RDS rotates it (see service/README.md).
-    roles.grant("database-secret-read", {
-      Effect: "Allow",
-      Action: "secretsmanager:GetSecretValue",
-      Resource: this.database.masterSecretArn,
-    });
-    // SQS and SNS need data keys to encrypt what the service sends, and Secrets Manager decrypts
-    // the secret: always through those services, never by calling KMS directly.
-    roles.grant("data-key-use", {
-      Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: this.dataKey.key.arn,
-      Condition: {
-        StringEquals: {
-          "kms:ViaService": ["sqs", "sns", "secretsmanager"].map(
-            (s) => `${s}.${this.region}.amazonaws.com`,
-          ),
+        clusterName: this.cluster.cluster.name,
+        services: Object.entries(env.services).map(([name, settings]) => ({
+          name,
+          serviceName: this.services[name]!.service.name,
+          minTaskCount: settings.autoscaling.minCount,
+          logGroupName: this.services[name]!.logGroup.name,
+          targetGroupArnSuffix: this.services[name]!.target?.targetGroup.arnSuffix,
+          consumes: Object.entries(settings.uses.queues)
+            .filter(([, access]) => access === "consume")
+            .map(([queue]) => queue),
+        })),
+        queues: Object.entries(this.queues).map(([name, queue]) => ({
+          name,
+          queueName: queue.queue.name,
+          deadLetterQueueName: queue.deadLetterQueue.name,
+        })),
+        database: this.database && {
+          identifier: this.database.instance.identifier,
+          allocatedStorageGiB: env.database!.allocatedStorageGiB,
         },
       },
     });
+    for (const [name, service] of Object.entries(this.services)) {
+      const alarms = this.monitoring.deploymentAlarms(name);
+      if (alarms.length > 0) service.rollBackOn(alarms.map((alarm) => alarm.alarmName));
+    }
+
+    this.moveLegacyAddresses();
+    this.outputs(imageRepository(env.project, env.region).url);
+  }
+
+  /**
+   * One declared service: its place behind the load balancer (if public), its ECS service, and
+   * exactly the access its `uses` declares: each resource grants it (`table.grant(roles, ...)`),
+   * the database admits it, and its environment names what it uses.
+   */
+  private createService(name: string, settings: ServiceSettings): PlacedService {
+    const { env } = this;
+    const { uses } = settings;
+    const target = settings.public
+      ? this.loadBalancer.addService({
+          name,
+          containerPort: settings.public.containerPort,
+          healthCheck: settings.public.healthCheck,
+          deregistrationDelaySeconds: settings.public.deregistrationDelaySeconds,
+          paths: settings.public.paths,
+          hosts: settings.public.hosts,
+          priority: rulePriority(name, settings.public),
+        })
+      : undefined;
+    const database = uses.database ? this.database! : undefined;
+    const connection = database?.connection();
+    // What the service uses, as the constructs that own it: each grants access and names itself.
+    const tables = Object.entries(uses.tables).map(([t, access]) => ({
+      access,
+      it: this.tables[t]!,
+    }));
+    const queues = Object.entries(uses.queues).map(([q, access]) => ({
+      access,
+      it: this.queues[q]!,
+    }));
+    const topics = Object.entries(uses.topics).map(([t, access]) => ({
+      access,
+      it: this.topics[t]!,
+    }));
+    const consumed = queues.filter((q) => q.access === "consume").map((q) => q.it);
+    const environmentOf = (used: readonly { it: { environment(): Record<string, string> } }[]) =>
+      Object.assign({}, ...used.map((u) => u.it.environment())) as Record<string, string>;
+    const repository = imageRepository(env.project, env.region);
+
+    const service = new FargateService(this, `service-${name}`, {
+      ...settings,
+      namePrefix: this.namePrefix,
+      name,
+      region: env.region,
+      accountId: this.accountId,
+      vpcId: this.network.vpc.id,
+      subnetIds: this.network.subnetIds("private"),
+      cluster: this.cluster,
+      // Addressed from configuration, not read from the shared stack's state: a deploy role may
+      // read its own stack's state and no other (docs/ci-cd.md).
+      repositoryUrl: repository.url,
+      repositoryArn: repository.arn,
+      imageTag: this.imageTag.stringValue,
+      logKmsKeyArn: this.dataKey.key.arn,
+      loadBalancing: target && {
+        targetGroupArn: target.targetGroup.arn,
+        containerPort: settings.public!.containerPort,
+        dependsOn: [target.rule],
+        requestCountResourceLabel: target.resourceLabel,
+      },
+      backlogScaling:
+        settings.autoscaling.backlogPerTask !== undefined
+          ? {
+              queueName: consumed[0]!.queue.name,
+              messagesPerTask: settings.autoscaling.backlogPerTask,
+            }
+          : undefined,
+      environment: {
+        AWS_REGION: env.region,
+        ...connection?.environment,
+        ...environmentOf(tables),
+        ...environmentOf(queues),
+        ...environmentOf(topics),
+      },
+      secrets: connection?.secrets,
+      secretArns: database ? [database.masterSecretArn] : undefined,
+      secretsKmsKeyArn: database ? this.dataKey.key.arn : undefined,
+    });
+    for (const { it, access } of tables) it.grant(service.roles, access);
+    for (const { it, access } of queues) it.grant(service.roles, access);
+    for (const { it, access } of topics) it.grant(service.roles, access);
+    if (target) {
+      new TrafficRule(this, `alb-to-${name}`, {
+        fromSecurityGroupId: this.loadBalancer.securityGroup.id,
+        toSecurityGroupId: service.securityGroup.id,
+        port: settings.public!.containerPort,
+        description: `Load balancer to ${name} (requests and health checks)`,
+      });
+    }
+    if (database) {
+      database.grantConnect(service.roles);
+      new TrafficRule(this, `${name}-to-database`, {
+        fromSecurityGroupId: service.securityGroup.id,
+        toSecurityGroupId: database.securityGroup.id,
+        port: DATABASE_PORT,
+        description: `${name} to PostgreSQL`,
+      });
+    }
+    return Object.assign(service, { target });
+  }
+
+  /**
+   * Resources whose construct path changed when environments declared their services and data:
+   * Terraform moves them in state instead of replacing them (`moved` blocks). Stateful ones keep
+   * their AWS names, so nothing is lost.
+   */
+  private moveLegacyAddresses(): void {
+    for (const { from, to } of LEGACY_ADDRESSES) {
+      const target = this.node.tryFindChild(to.construct)?.node.tryFindChild(to.child);
+      if (target === undefined) continue;
+      (target as unknown as { moveFromId(id: string): void }).moveFromId(from);
+    }
   }
 
   private outputs(repositoryUrl: string): void {
     const output = (id: string, value: string, description: string) =>
       new TerraformOutput(this, id, { value, description });
-    output("service_url", this.loadBalancer.url, "Where the service answers");
+    const map = <T>(
+      id: string,
+      all: Record<string, T>,
+      value: (item: T) => string,
+      description: string,
+    ) =>
+      new TerraformOutput(this, id, {
+        value: Object.fromEntries(Object.entries(all).map(([name, item]) => [name, value(item)])),
+        description,
+      });
+    output("service_url", this.loadBalancer.url, "Where the public services answer");
     // Named like the variable (construct ids can't be): PR plans read it to plan with what runs.
     output(
       "image-tag-output",
@@ -278,25 +359,56 @@ export class EnvironmentStack extends PlatformStack {
       "The image tag deployed",
     ).overrideLogicalId("image_tag");
     output("alb_dns_name", this.loadBalancer.alb.dnsName, "The load balancer's DNS name");
-    output("cluster_name", this.service.cluster.name, "The ECS cluster");
-    output("service_name", this.service.service.name, "The ECS service");
+    output("cluster_name", this.cluster.cluster.name, "The ECS cluster");
+    map(
+      "service_names",
+      this.services,
+      (s) => s.service.name,
+      "ECS service of each declared service",
+    );
+    map(
+      "task_role_arns",
+      this.services,
+      (s) => s.roles.taskRole.arn,
+      "Task role of each declared service",
+    );
     output("ecr_repository_url", repositoryUrl, "The image repository (shared stack)");
     output("vpc_id", this.network.vpc.id, "The environment's VPC");
     new TerraformOutput(this, "private_subnet_ids", {
       value: this.network.subnetIds("private"),
       description: "Subnets of the service tasks (for one-off tasks)",
     });
-    output("database_endpoint", this.database.instance.address, "PostgreSQL host (private)");
-    output(
-      "database_secret_arn",
-      this.database.masterSecretArn,
-      "Secrets Manager secret of the master user",
+    if (this.database) {
+      output("database_endpoint", this.database.instance.address, "PostgreSQL host (private)");
+      output(
+        "database_credentials_arn",
+        this.database.masterSecretArn,
+        "Secrets Manager secret of the master user",
+      );
+    }
+    map("table_names", this.tables, (t) => t.table.name, "DynamoDB table of each declared table");
+    map("queue_urls", this.queues, (q) => q.queue.url, "SQS queue of each declared queue");
+    map(
+      "dead_letter_queue_urls",
+      this.queues,
+      (q) => q.deadLetterQueue.url,
+      "SQS dead-letter queue of each declared queue",
     );
-    output("table_name", this.keyValueStore.table.name, "DynamoDB table");
-    output("queue_url", this.messaging.queue.url, "SQS work queue");
-    output("dead_letter_queue_url", this.messaging.deadLetterQueue.url, "SQS dead-letter queue");
-    output("topic_arn", this.messaging.topic.arn, "SNS events topic");
+    map("topic_arns", this.topics, (t) => t.topic.arn, "SNS topic of each declared topic");
     output("alerts_topic_arn", this.monitoring.topic.arn, "SNS topic every alarm notifies");
     output("dashboard_name", this.monitoring.dashboard.dashboardName, "CloudWatch dashboard");
   }
+}
+
+/** A declared service, and its place behind the load balancer when it is public. */
+export type PlacedService = FargateService & { readonly target?: ServiceTarget };
+
+/** The services that hold the environment's data encrypted with its key. */
+function keyUsingServices(env: EnvironmentConfig): KeyUsingService[] {
+  return [
+    ...(env.database ? (["rds", "secretsmanager"] as const) : []),
+    ...(Object.keys(env.tables).length > 0 ? (["dynamodb"] as const) : []),
+    ...(Object.keys(env.queues).length > 0 ? (["sqs"] as const) : []),
+    ...(Object.keys(env.topics).length > 0 ? (["sns"] as const) : []),
+  ];
 }

@@ -1,6 +1,9 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformOutput, TerraformVariable } from "cdktf";
+import { App, TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { BackendConfig } from "../config/backend";
 import {
   accountRegions,
@@ -18,8 +21,49 @@ import {
 } from "../config/names";
 import { environmentAccounts, type PlatformConfig } from "../config/schema";
 import { CiAccountIdentity } from "../ci-identity/ci-identity";
+import { footprintOf, type StackFootprint } from "../ci-identity/footprint";
 import { ImageRepository, replicateImages } from "../image-repository/image-repository";
+import { EnvironmentStack } from "./environment-stack";
 import { PlatformStack, projectStackProps } from "./platform-stack";
+
+/** Each environment's footprint (resource types, services its roles trust), by environment name. */
+export type EnvironmentFootprints = Readonly<Record<string, StackFootprint>>;
+
+/** The footprints of built environment stacks, read from their construct trees. */
+export function footprintsOf(stacks: Iterable<EnvironmentStack>): EnvironmentFootprints {
+  return Object.fromEntries([...stacks].map((stack) => [stack.node.id, footprintOf(stack)]));
+}
+
+const memo = new Map<string, StackFootprint>();
+
+/**
+ * The footprints of the environment stacks of `config`, each built for that alone in a scratch
+ * app: the shared stack's default when it is built without them (tests; `buildPlatform` passes
+ * those of the stacks it builds). Memoized per environment: a stack is a function of its
+ * environment's configuration and the backend.
+ */
+export function environmentFootprints(
+  config: PlatformConfig,
+  backend: BackendConfig,
+): EnvironmentFootprints {
+  return Object.fromEntries(
+    Object.values(config.environments).map((env) => {
+      const key = JSON.stringify([env, backend]);
+      let footprint = memo.get(key);
+      if (!footprint) {
+        // An App creates its output directory when constructed; nothing is synthesized into it.
+        const outdir = mkdtempSync(join(tmpdir(), "orbit-footprint-"));
+        try {
+          footprint = footprintOf(new EnvironmentStack(new App({ outdir }), env, backend));
+        } finally {
+          rmSync(outdir, { recursive: true, force: true });
+        }
+        memo.set(key, footprint);
+      }
+      return [env.name, footprint];
+    }),
+  );
+}
 
 /**
  * What every environment shares: the service's image repository (one image, promoted from
@@ -36,7 +80,18 @@ export class SharedStack extends PlatformStack {
   public readonly imageReplicas: readonly ImageRepository[];
   public readonly ci: Record<string, CiAccountIdentity> = {};
 
-  constructor(scope: Construct, id: string, config: PlatformConfig, backend: BackendConfig) {
+  /**
+   * @param footprints what each environment stack holds, by environment name: its deploy role's
+   *   permissions and its account's boundary are derived from it. Defaults to the footprints of
+   *   the environment stacks `config` describes, built aside.
+   */
+  constructor(
+    scope: Construct,
+    id: string,
+    config: PlatformConfig,
+    backend: BackendConfig,
+    footprints: EnvironmentFootprints = environmentFootprints(config, backend),
+  ) {
     const { project } = config;
     super(
       scope,
@@ -83,6 +138,8 @@ export class SharedStack extends PlatformStack {
         .filter((env) => stackAccount(config, env.name) === account)
         .map((env) => {
           const name = env.name;
+          const footprint = footprints[name];
+          if (!footprint) throw new Error(`the shared stack was given no footprint of ${name}`);
           return {
             name,
             region: env.region,
@@ -93,6 +150,7 @@ export class SharedStack extends PlatformStack {
               env.loadBalancer.tls && "hostedZoneId" in env.loadBalancer.tls
                 ? env.loadBalancer.tls.hostedZoneId
                 : undefined,
+            footprint,
           };
         });
       this.ci[account] = new CiAccountIdentity(this, `ci-${account}`, {

@@ -19,16 +19,6 @@ const prod: EnvironmentInput = {
     natGateways: "perAz",
     flowLogs: { retentionDays: 365, trafficType: "ALL", maxAggregationIntervalSeconds: 600 },
   },
-  service: {
-    containerPort: 8080,
-    cpu: 512,
-    memoryMiB: 1024,
-    desiredCount: 3,
-    autoscaling: { minCount: 2, maxCount: 10, cpuTargetPercent: 70 },
-    deployment: { minimumHealthyPercent: 100, maximumPercent: 200 },
-    capacity: { fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 0 },
-    logRetentionDays: 365,
-  },
   loadBalancer: {
     tls: { domainName: "orbit.example.com", hostedZoneId: "Z0EXAMPLE0ORBIT0ZONE" },
     deletionProtection: true,
@@ -43,8 +33,34 @@ const prod: EnvironmentInput = {
     backupRetentionDays: 30,
     deletionProtection: true,
   },
-  keyValueStore: { deletionProtection: true },
-  messaging: { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 },
+  tables: { items: { deletionProtection: true } },
+  topics: { events: {} },
+  queues: {
+    events: { subscribesTo: ["events"], maxReceiveCount: 5, visibilityTimeoutSeconds: 30 },
+  },
+  services: {
+    api: {
+      public: { containerPort: 8080 },
+      cpu: 512,
+      memoryMiB: 1024,
+      desiredCount: 3,
+      autoscaling: { minCount: 2, maxCount: 10, cpuTargetPercent: 70 },
+      deployment: { minimumHealthyPercent: 100, maximumPercent: 200 },
+      capacity: { fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 0 },
+      logRetentionDays: 365,
+      uses: { database: true, tables: { items: "readWrite" }, topics: { events: "publish" } },
+    },
+    worker: {
+      command: ["node", "--enable-source-maps", "dist/worker.js"],
+      cpu: 256,
+      memoryMiB: 1024,
+      desiredCount: 2,
+      autoscaling: { minCount: 2, maxCount: 6, backlogPerTask: 100 },
+      capacity: { fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 0 },
+      logRetentionDays: 365,
+      uses: { queues: { events: "consume" }, tables: { items: "write" } },
+    },
+  },
   // Alarm thresholds default to the seed's values (src/config/schema.ts, AlarmsSchema).
   monitoring: { alarmEmails: ["platform-oncall@example.com"] },
 };

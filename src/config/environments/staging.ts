@@ -16,15 +16,6 @@ const staging: EnvironmentInput = {
     natGateways: "single",
     flowLogs: { retentionDays: 30, trafficType: "ALL", maxAggregationIntervalSeconds: 600 },
   },
-  service: {
-    containerPort: 8080,
-    cpu: 512,
-    memoryMiB: 1024,
-    desiredCount: 1,
-    autoscaling: { minCount: 1, maxCount: 2 },
-    capacity: { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 },
-    logRetentionDays: 30,
-  },
   loadBalancer: {
     // A zone of staging's own account: a hosted zone belongs to one account, and each
     // environment's provider may act only in its own.
@@ -42,8 +33,36 @@ const staging: EnvironmentInput = {
     backupRetentionDays: 7,
     deletionProtection: false,
   },
-  keyValueStore: { deletionProtection: false },
-  messaging: { maxReceiveCount: 5, visibilityTimeoutSeconds: 30 },
+  // What the services share: one table, and an events topic fanned out to a work queue.
+  tables: { items: { deletionProtection: false } },
+  topics: { events: {} },
+  queues: {
+    events: { subscribesTo: ["events"], maxReceiveCount: 5, visibilityTimeoutSeconds: 30 },
+  },
+  services: {
+    // The items API behind the load balancer: PostgreSQL, the table, and item events out.
+    api: {
+      public: { containerPort: 8080 },
+      cpu: 512,
+      memoryMiB: 1024,
+      desiredCount: 1,
+      autoscaling: { minCount: 1, maxCount: 2 },
+      capacity: { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 },
+      logRetentionDays: 30,
+      uses: { database: true, tables: { items: "readWrite" }, topics: { events: "publish" } },
+    },
+    // The same image's worker: drains the events queue into the table; no ingress at all.
+    worker: {
+      command: ["node", "--enable-source-maps", "dist/worker.js"],
+      cpu: 256,
+      memoryMiB: 1024,
+      desiredCount: 1,
+      autoscaling: { minCount: 1, maxCount: 2, backlogPerTask: 100 },
+      capacity: { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 },
+      logRetentionDays: 30,
+      uses: { queues: { events: "consume" }, tables: { items: "write" } },
+    },
+  },
   // Alarm thresholds default to the seed's values (src/config/schema.ts, AlarmsSchema).
   monitoring: { alarmEmails: ["platform-alerts@example.com"] },
 };

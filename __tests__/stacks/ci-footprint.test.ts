@@ -1,0 +1,184 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { Testing, TerraformStack } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { buildPlatform } from "../../src/app";
+import { footprintOf, type StackFootprint } from "../../src/ci-identity/footprint";
+import { parseConfig } from "../../src/config/load";
+import { EnvironmentStack } from "../../src/stacks/environment-stack";
+import {
+  environmentFootprints,
+  SharedStack,
+  type EnvironmentFootprints,
+} from "../../src/stacks/shared-stack";
+import { serviceTrustPolicy } from "../../src/lib/iam";
+import { committedBackend, environmentOf, resourcesOf, synth, type StackJson } from "../helpers";
+
+/**
+ * The CI deploy roles and their boundary follow from what the environment stacks hold (their
+ * footprints): these tests change a footprint and read the shared stack's policies back.
+ */
+const config = parseConfig();
+
+interface Statement {
+  Sid?: string;
+  Effect?: "Allow" | "Deny";
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+const statementsOf = (json: StackJson, type: string, address: string): Statement[] =>
+  JSON.parse(resourcesOf(json, type)[address]!.policy as string).Statement as Statement[];
+const bySid = (statements: Statement[]): Record<string, Statement> =>
+  Object.fromEntries(statements.map((s) => [s.Sid ?? "", s]));
+const deployPolicy = (json: StackJson, account: string, env: string) =>
+  bySid(statementsOf(json, "aws_iam_role_policy", `ci_${account}_deploy_policy_${env}`));
+const boundary = (json: StackJson, account: string) =>
+  bySid(statementsOf(json, "aws_iam_policy", `ci_${account}_boundary`));
+const actions = (s: Statement | undefined) => [s?.Action ?? []].flat();
+
+const committed = environmentFootprints(config, committedBackend);
+const sharedWith = (footprints: EnvironmentFootprints) =>
+  synth(new SharedStack(Testing.app(), "shared", config, committedBackend, footprints));
+/** The committed footprints with staging's changed. */
+const withStaging = (change: (f: StackFootprint) => StackFootprint) =>
+  sharedWith({ ...committed, staging: change(committed.staging!) });
+const types = (f: StackFootprint, keep: (t: string) => boolean, ...add: string[]) => ({
+  ...f,
+  resourceTypes: [...f.resourceTypes.filter(keep), ...add],
+});
+
+describe("footprints of the environment stacks", () => {
+  it("read the resource types and the services each role trusts from the construct tree", () => {
+    const staging = committed.staging!;
+    expect(staging.resourceTypes).toEqual(expect.arrayContaining(["aws_vpc", "aws_ecs_service"]));
+    expect(staging.resourceTypes).toEqual([...staging.resourceTypes].sort());
+    // Read independently from the synthesized stack: every role's Principal.Service.
+    const json = synth(
+      new EnvironmentStack(Testing.app(), environmentOf(config, "staging"), committedBackend),
+    );
+    expect(staging.resourceTypes).toEqual(Object.keys(json.resource).sort());
+    const trusted = Object.values(resourcesOf(json, "aws_iam_role")).flatMap((r) =>
+      (
+        JSON.parse(r.assume_role_policy as string).Statement as { Principal: { Service: string } }[]
+      ).map((s) => s.Principal.Service),
+    );
+    expect(staging.passedToServices).toEqual([...new Set(trusted)].sort());
+    expect(staging.passedToServices).toEqual([
+      "ecs-tasks.amazonaws.com",
+      "monitoring.rds.amazonaws.com",
+      "vpc-flow-logs.amazonaws.com",
+    ]);
+  });
+
+  it("refuse a role whose trust policy is computed by Terraform: its services cannot be read", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    new IamRole(stack, "role", {
+      assumeRolePolicy: "${data.aws_iam_policy_document.trust.json}",
+    });
+    expect(() => footprintOf(stack)).toThrow(/s\/role: its assume_role_policy is not a literal/);
+    const ok = new TerraformStack(Testing.app(), "t");
+    new IamRole(ok, "role", { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", "1") });
+    expect(footprintOf(ok)).toEqual({
+      resourceTypes: ["aws_iam_role"],
+      passedToServices: ["lambda.amazonaws.com"],
+    });
+  });
+
+  it("are what buildPlatform gives the shared stack: alone, it synthesizes the same", () => {
+    const app = Testing.app();
+    buildPlatform(app, config, committedBackend);
+    const built = synth(app.node.findChild("shared") as SharedStack);
+    expect(built).toEqual(sharedWith(committed));
+    expect(built).toEqual(
+      synth(new SharedStack(Testing.app(), "shared", config, committedBackend)),
+    );
+  });
+});
+
+describe("deploy roles and boundary derived from the footprints", () => {
+  it("drop what the stack no longer holds: no database, no rds:*, no managed secret, no RDS roles", () => {
+    const json = withStaging((f) => ({
+      ...types(f, (t) => !t.startsWith("aws_db_")),
+      passedToServices: f.passedToServices.filter((s) => s !== "monitoring.rds.amazonaws.com"),
+    }));
+    const staging = deployPolicy(json, "111111111111", "staging");
+    expect(actions(staging.PlatformServicesInRegion)).not.toContain("rds:*");
+    expect(staging.DatabaseManagedSecret).toBeUndefined();
+    expect(
+      staging.ServiceLinkedRoles!.Condition!.StringEquals!["iam:AWSServiceName"],
+    ).not.toContain("rds.amazonaws.com");
+    expect(staging.PassEnvironmentRoles!.Condition!.StringEquals!["iam:PassedToService"]).toEqual([
+      "ecs-tasks.amazonaws.com",
+      "vpc-flow-logs.amazonaws.com",
+    ]);
+    // Staging's account boundary follows; prod (its own account, unchanged) keeps its database.
+    expect(actions(boundary(json, "111111111111").PlatformServices)).not.toContain("rds:*");
+    expect(actions(boundary(json, "111111111111").PlatformServices)).not.toContain(
+      "secretsmanager:*",
+    );
+    expect(actions(boundary(json, "222222222222").PlatformServices)).toContain("rds:*");
+    expect(deployPolicy(json, "222222222222", "prod").DatabaseManagedSecret).toBeDefined();
+  });
+
+  it("add what a new type needs: a listener rule needs nothing new, a role trusting a new service is passed to it", () => {
+    expect(withStaging((f) => types(f, () => true, "aws_lb_listener_rule"))).toEqual(
+      sharedWith(committed),
+    );
+    const json = withStaging((f) => ({
+      ...f,
+      passedToServices: [...f.passedToServices, "scheduler.amazonaws.com"].sort(),
+    }));
+    expect(
+      deployPolicy(json, "111111111111", "staging").PassEnvironmentRoles!.Condition!.StringEquals![
+        "iam:PassedToService"
+      ],
+    ).toContain("scheduler.amazonaws.com");
+  });
+
+  it("grant a queue without a topic only the queue", () => {
+    const json = withStaging((f) => types(f, (t) => !t.startsWith("aws_sns_")));
+    expect(deployPolicy(json, "111111111111", "staging").EnvironmentQueuesAndTopics).toEqual({
+      Sid: "EnvironmentQueuesAndTopics",
+      Effect: "Allow",
+      Action: ["sqs:*"],
+      Resource: ["arn:aws:sqs:eu-west-1:111111111111:orbit-staging-*"],
+    });
+  });
+
+  it("refuse a type of a data or identity service that no statement of the deploy role covers", () => {
+    for (const [type, service] of [
+      ["aws_iam_policy", "iam"],
+      ["aws_ecr_repository", "ecr"],
+    ]) {
+      expect(() => withStaging((f) => types(f, () => true, type!))).toThrow(
+        new RegExp(
+          `staging: ${type} needs ${service}, which a deploy role gets only on resources named after its environment, and no statement .* src/ci-identity/ci-identity\\.ts`,
+        ),
+      );
+    }
+  });
+
+  it("keep the boundary's denies whatever the stacks hold", () => {
+    const empty = sharedWith({
+      staging: { resourceTypes: [], passedToServices: [] },
+      prod: { resourceTypes: [], passedToServices: [] },
+    });
+    const denies = (json: StackJson) =>
+      Object.values(boundary(json, "111111111111")).filter((s) => s.Effect === "Deny");
+    expect(denies(empty).map((s) => s.Sid)).toEqual([
+      "OnlyTheseRegions",
+      "NoRoleWithoutThisBoundary",
+      "NoBoundaryRemoval",
+      "NoBoundaryChanges",
+      "NoChangesToCiIdentity",
+      "NoLongLivedCredentials",
+    ]);
+    // The same denies as with the committed stacks, but for the global services they use.
+    expect(denies(empty).slice(1)).toEqual(denies(sharedWith(committed)).slice(1));
+    expect(boundary(empty, "111111111111").OnlyTheseRegions!.NotAction).toEqual(["sts:*"]);
+    // With nothing to deploy, a deploy role reaches its state and nothing else.
+    expect(Object.keys(deployPolicy(empty, "111111111111", "staging"))).toEqual(["OwnState"]);
+  });
+});
