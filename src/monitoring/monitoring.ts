@@ -106,7 +106,7 @@ type AlarmSpec = Pick<
  * Every dimension is a reference to a resource of the same stack (an ARN suffix, a name, an
  * identifier), never a literal that could drift from what it watches.
  *
- * Cost per month: $0.10 per standard alarm (22 for an API and a worker with a database and a
+ * Cost per month: $0.10 per standard alarm (18 for an API and a worker with a database and a
  * queue, ~$2.20), $3 per dashboard, $0.50 per million SNS notifications (email free up to
  * 1,000), Logs Insights $0.005 per GB scanned.
  */
