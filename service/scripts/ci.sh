@@ -125,7 +125,9 @@ if [[ -n "$MOTO_SKIP" ]]; then
   step "zero-downtime proof: SKIPPED ($MOTO_SKIP)"
 else
   step "zero-downtime proof (the items table and topic in moto)"
-  npx tsx scripts/emulator.ts "$WORK/aws.env" &
+  # One process (node with tsx's loader, not the npx/tsx wrappers), so the cleanup's kill reaches
+  # it; moto, its child, exits when its parent does.
+  node --import tsx scripts/emulator.ts "$WORK/aws.env" &
   EMULATOR_PID=$!
   for _ in $(seq 1 300); do [[ -s "$WORK/aws.env" ]] && break; kill -0 "$EMULATOR_PID" || break; sleep 0.1; done
   [[ -s "$WORK/aws.env" ]] || { echo "the emulator did not start" >&2; exit 1; }
