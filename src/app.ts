@@ -48,7 +48,8 @@ export interface SynthesizeOptions {
  */
 export function synthesize(options: SynthesizeOptions = {}): void {
   const config = parseConfig(options.input);
-  for (const warning of config.warnings) console.warn(`Warning: ${warning}`);
+  // Notes go to stdout: the cdktf CLI labels every stderr line [ERROR], and these are not errors.
+  for (const warning of config.warnings) console.log(`Warning: ${warning}`);
   const backend = loadBackend(options.backendFile);
   assertBackendFitsProject(backend, config.project, remoteStateStacks(config));
   const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
@@ -62,9 +63,9 @@ export function synthesize(options: SynthesizeOptions = {}): void {
     app.synth();
     const report = enforceRules(app, staging, config);
     writePipelineFiles(staging, config, backend);
-    for (const warning of report.warnings) console.warn(`Warning: ${warning}`);
+    for (const warning of report.warnings) console.log(`Warning: ${warning}`);
     for (const s of report.suppressions)
-      console.warn(`Suppressed ${s.ruleId} on ${s.path}: ${s.reason}`);
+      console.log(`Suppressed ${s.ruleId} on ${s.path}: ${s.reason}`);
     const vanished = vanishedStacks(target, staging);
     rmSync(target, { recursive: true, force: true });
     renameSync(staging, target);

@@ -49,6 +49,13 @@ describe("the rule pack", () => {
       /suppressions in force:\n {2}PLAT-1 on fixture\/task: the sidecar listens elsewhere on purpose/,
     );
   });
+
+  it("does not report a suppression in force where it set nothing aside", () => {
+    const suppression = { ruleId: "PLAT-1", path: "fixture/task", reason: "not needed here" };
+    const report = runRules({ ok: servicePath() }, () => context, [suppression]);
+    expect(report.suppressions).toEqual([]);
+    expect(formatReport(report)).not.toMatch(/suppressions in force/);
+  });
 });
 
 describe("suppressions", () => {

@@ -73,9 +73,13 @@ export function runRules(
   }
   const line = (o: RuleOutcome, f: Finding) =>
     `[${o.rule.id} ${o.rule.name}] ${o.stack}: ${f.message}`;
+  // Only the suppressions that set a finding aside: one for a rule that did not apply is not "in force".
+  const inForce = suppressions.filter((s) =>
+    outcomes.some((o) => o.suppressed.some((f) => f.suppression === s)),
+  );
   return {
     outcomes,
-    suppressions,
+    suppressions: inForce,
     errors: outcomes.flatMap((o) =>
       o.findings.filter((f) => f.level === "error").map((f) => line(o, f)),
     ),
