@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { synthesize } from "../src/app";
 import { ConfigError } from "../src/config/errors";
-import { committedConfig } from "../src/config/load";
+import { committedConfig, parseConfig } from "../src/config/load";
+import { remoteStateStacks } from "../src/config/names";
 import { committedEnvironment } from "./helpers";
 
 const freshDir = () => mkdtempSync(join(tmpdir(), "synth-"));
@@ -13,25 +14,26 @@ describe("synthesize", () => {
   it("writes one Terraform JSON document per stack into the output directory", () => {
     const outdir = join(freshDir(), "cdktf.out");
     synthesize({ outdir });
-    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual([
-      "prod",
-      "shared",
-      "staging",
-      "state",
+    // Every stack: state, shared and one per environment file, the committed ones among them.
+    const config = parseConfig();
+    const remote = remoteStateStacks(config);
+    expect(remote).toEqual(expect.arrayContaining(["shared", "staging", "prod"]));
+    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["state", ...remote].sort());
+    // The accounts CI identity is in: the shared account and each environment's.
+    const ciAccounts = new Set([
+      config.project.sharedAccountIds[0],
+      ...Object.values(config.environments).map((env) => env.allowedAccountIds[0]),
     ]);
-    for (const stack of ["prod", "shared", "staging", "state"]) {
+    expect(ciAccounts.size).toBeGreaterThanOrEqual(2);
+    for (const stack of ["state", ...remote]) {
       const json = JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
-      // One provider per account the stack acts in: the shared stack's CI identity is in two.
-      expect(json.provider.aws).toHaveLength(stack === "shared" ? 2 : 1);
+      // One provider per account the stack acts in: the shared stack's CI identity is in several.
+      expect(json.provider.aws, stack).toHaveLength(stack === "shared" ? ciAccounts.size : 1);
     }
-    expect(readdirSync(join(outdir, "pipeline")).sort()).toEqual([
-      "prod.plan.tfbackend",
-      "prod.plan.tfvars.json",
-      "shared.plan.tfbackend",
-      "shared.plan.tfvars.json",
-      "staging.plan.tfbackend",
-      "staging.plan.tfvars.json",
-    ]);
+    // A plan's backend override and variables for every remote-state stack.
+    expect(readdirSync(join(outdir, "pipeline")).sort()).toEqual(
+      remote.flatMap((stack) => [`${stack}.plan.tfbackend`, `${stack}.plan.tfvars.json`]).sort(),
+    );
     expect(JSON.parse(readFileSync(join(outdir, "pipeline.json"), "utf8")).version).toBe(1);
   });
 

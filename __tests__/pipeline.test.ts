@@ -2,6 +2,7 @@ import { App } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { buildPlatform } from "../src/app";
 import { parseConfig } from "../src/config/load";
+import { remoteStateStacks } from "../src/config/names";
 import { pipelineFiles, type PipelineManifest } from "../src/pipeline";
 import type { PlatformStack } from "../src/stacks/platform-stack";
 import { committedBackend, resourcesOf, synth, type StackJson } from "./helpers";
@@ -54,7 +55,10 @@ describe("pipeline manifest (cdktf.out/pipeline.json)", () => {
       manifest.image.publishRoleArn,
       ...Object.values(manifest.stacks).flatMap((s) => [s.plan?.roleArn, s.deploy?.roleArn]),
     ].filter((arn): arn is string => arn !== undefined);
-    expect(named.length).toBe(6);
+    // The publish role, a plan role for every remote-state stack, a deploy role for every environment.
+    expect(named.length).toBe(
+      1 + remoteStateStacks(config).length + Object.keys(config.environments).length,
+    );
     for (const arn of named) expect(ciRoles).toContain(arn);
     for (const entry of Object.values(manifest.stacks)) {
       for (const arn of [entry.plan?.roleArn, entry.deploy?.roleArn]) {
@@ -73,12 +77,25 @@ describe("pipeline manifest (cdktf.out/pipeline.json)", () => {
       const sub = `repo:${manifest.github.repository}:environment:${manifest.stacks[env]!.deploy!.githubEnvironment}`;
       expect(trusts.some((t) => t.includes(`"${sub}"`))).toBe(true);
     }
-    expect(manifest.environments).toEqual(["staging", "prod"]);
+    // Every environment, in release order: the non-production ones first, then the production ones.
+    expect([...manifest.environments].sort()).toEqual(Object.keys(config.environments).sort());
+    const tiers = manifest.environments.map((env) => config.environments[env]!.tier);
+    expect(tiers).toEqual([
+      ...tiers.filter((tier) => tier !== "production"),
+      ...tiers.filter((tier) => tier === "production"),
+    ]);
+    expect(manifest.environments.indexOf("staging")).toBeGreaterThanOrEqual(0);
+    expect(manifest.environments.indexOf("staging")).toBeLessThan(
+      manifest.environments.indexOf("prod"),
+    );
   });
 
   it("plans every remote-state stack through a read-and-lock state role the state stack creates; never the local state stack", () => {
     expect(manifest.stacks.state!.plan).toBeNull();
-    for (const name of ["shared", "staging", "prod"] as const) {
+    expect(remoteStateStacks(config)).toEqual(
+      expect.arrayContaining(["shared", "staging", "prod"]),
+    );
+    for (const name of remoteStateStacks(config)) {
       const plan = manifest.stacks[name]!.plan!;
       const backend = files[plan.backendConfigFile]!;
       const arn = /role_arn = "([^"]+)"/.exec(backend)![1]!;

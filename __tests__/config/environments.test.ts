@@ -1,7 +1,14 @@
 import { Testing } from "cdktf";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildPlatform } from "../../src/app";
 import {
@@ -55,7 +62,18 @@ const resourceTypes = (stack: StackJson) => Object.keys(stack.resource).sort();
 
 describe("an environment is one file under src/config/environments/", () => {
   it("the committed files are the environments, named after their files", () => {
-    expect(Object.keys(loadEnvironmentFiles(ENVIRONMENTS_DIR)).sort()).toEqual(["prod", "staging"]);
+    // Every <name>.ts of the directory, read independently of the loader, is one environment.
+    const files = readdirSync(ENVIRONMENTS_DIR)
+      .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
+      .map((file) => basename(file, ".ts"))
+      .sort();
+    expect(Object.keys(loadEnvironmentFiles(ENVIRONMENTS_DIR)).sort()).toEqual(files);
+    expect(Object.keys(committedConfig.environments).sort()).toEqual(files);
+    const parsed = parseConfig().environments;
+    expect(Object.keys(parsed).sort()).toEqual(files);
+    for (const name of files) expect(parsed[name]!.name).toBe(name);
+    // ...the committed staging and prod among them.
+    expect(files).toEqual(expect.arrayContaining(["prod", "staging"]));
   });
 
   it("a copy of staging.ts with staging renamed to dev and its own CIDR synthesizes a dev stack of the same resource types", () => {

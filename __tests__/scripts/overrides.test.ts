@@ -2,6 +2,7 @@ import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { buildPlatform } from "../../src/app";
 import { parseConfig } from "../../src/config/load";
+import { remoteStateStacks } from "../../src/config/names";
 import type { PlatformStack } from "../../src/stacks/platform-stack";
 import {
   allServices,
@@ -114,7 +115,9 @@ describe("e2e override files", () => {
   });
 
   it("write the whole s3 backend: the synthesized settings unchanged plus endpoints and keys", () => {
-    for (const name of ["shared", "staging", "prod"]) {
+    const remote = remoteStateStacks(parseConfig());
+    expect(remote).toEqual(expect.arrayContaining(["shared", "staging", "prod"]));
+    for (const name of remote) {
       const synthesized = stacks[name]!.terraform!.backend!.s3!;
       const s3 = (
         backendOverride(stacks[name]!, emulator) as {

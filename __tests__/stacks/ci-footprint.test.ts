@@ -44,6 +44,17 @@ const sharedWith = (footprints: EnvironmentFootprints) =>
 /** The committed footprints with staging's changed. */
 const withStaging = (change: (f: StackFootprint) => StackFootprint) =>
   sharedWith({ ...committed, staging: change(committed.staging!) });
+/** The environments that run in `account`, by the configuration. */
+const environmentsIn = (account: string) =>
+  Object.values(config.environments)
+    .filter((env) => env.allowedAccountIds[0] === account)
+    .map((env) => env.name);
+/** The committed footprints with those of every environment in `account` changed. */
+const withAccount = (account: string, change: (f: StackFootprint) => StackFootprint) =>
+  sharedWith({
+    ...committed,
+    ...Object.fromEntries(environmentsIn(account).map((name) => [name, change(committed[name]!)])),
+  });
 const types = (f: StackFootprint, keep: (t: string) => boolean, ...add: string[]) => ({
   ...f,
   resourceTypes: [...f.resourceTypes.filter(keep), ...add],
@@ -99,20 +110,31 @@ describe("footprints of the environment stacks", () => {
 
 describe("deploy roles and boundary derived from the footprints", () => {
   it("drop what the stack no longer holds: no database, no rds:*, no managed secret, no RDS roles", () => {
-    const json = withStaging((f) => ({
+    const noDatabase = (f: StackFootprint) => ({
       ...types(f, (t) => !t.startsWith("aws_db_")),
       passedToServices: f.passedToServices.filter((s) => s !== "monitoring.rds.amazonaws.com"),
-    }));
-    const staging = deployPolicy(json, "111111111111", "staging");
-    expect(actions(staging.PlatformServicesInRegion)).not.toContain("rds:*");
-    expect(staging.DatabaseManagedSecret).toBeUndefined();
-    expect(
-      staging.ServiceLinkedRoles!.Condition!.StringEquals!["iam:AWSServiceName"],
-    ).not.toContain("rds.amazonaws.com");
-    expect(staging.PassEnvironmentRoles!.Condition!.StringEquals!["iam:PassedToService"]).toEqual([
-      "ecs-tasks.amazonaws.com",
-      "vpc-flow-logs.amazonaws.com",
-    ]);
+    });
+    // Staging's deploy role follows its own footprint alone...
+    const stagingOnly = deployPolicy(withStaging(noDatabase), "111111111111", "staging");
+    expect(actions(stagingOnly.PlatformServicesInRegion)).not.toContain("rds:*");
+    expect(stagingOnly.DatabaseManagedSecret).toBeUndefined();
+    // ...the boundary of its account, the footprints of every environment in that account.
+    expect(environmentsIn("111111111111")).toContain("staging");
+    expect(environmentsIn("111111111111")).not.toContain("prod");
+    const json = withAccount("111111111111", noDatabase);
+    for (const name of environmentsIn("111111111111")) {
+      const deploy = deployPolicy(json, "111111111111", name);
+      expect(actions(deploy.PlatformServicesInRegion), name).not.toContain("rds:*");
+      expect(deploy.DatabaseManagedSecret, name).toBeUndefined();
+      expect(
+        deploy.ServiceLinkedRoles!.Condition!.StringEquals!["iam:AWSServiceName"],
+        name,
+      ).not.toContain("rds.amazonaws.com");
+      expect(
+        deploy.PassEnvironmentRoles!.Condition!.StringEquals!["iam:PassedToService"],
+        name,
+      ).toEqual(["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"]);
+    }
     // Staging's account boundary follows; prod (its own account, unchanged) keeps its database.
     expect(actions(boundary(json, "111111111111").PlatformServices)).not.toContain("rds:*");
     expect(actions(boundary(json, "111111111111").PlatformServices)).not.toContain(
@@ -161,10 +183,15 @@ describe("deploy roles and boundary derived from the footprints", () => {
   });
 
   it("keep the boundary's denies whatever the stacks hold", () => {
-    const empty = sharedWith({
-      staging: { resourceTypes: [], passedToServices: [] },
-      prod: { resourceTypes: [], passedToServices: [] },
-    });
+    // Every environment stack empty.
+    const empty = sharedWith(
+      Object.fromEntries(
+        Object.keys(config.environments).map((name) => [
+          name,
+          { resourceTypes: [], passedToServices: [] },
+        ]),
+      ),
+    );
     const denies = (json: StackJson) =>
       Object.values(boundary(json, "111111111111")).filter((s) => s.Effect === "Deny");
     expect(denies(empty).map((s) => s.Sid)).toEqual([
@@ -179,6 +206,11 @@ describe("deploy roles and boundary derived from the footprints", () => {
     expect(denies(empty).slice(1)).toEqual(denies(sharedWith(committed)).slice(1));
     expect(boundary(empty, "111111111111").OnlyTheseRegions!.NotAction).toEqual(["sts:*"]);
     // With nothing to deploy, a deploy role reaches its state and nothing else.
-    expect(Object.keys(deployPolicy(empty, "111111111111", "staging"))).toEqual(["OwnState"]);
+    for (const env of Object.values(config.environments)) {
+      expect(
+        Object.keys(deployPolicy(empty, env.allowedAccountIds[0]!, env.name)),
+        env.name,
+      ).toEqual(["OwnState"]);
+    }
   });
 });

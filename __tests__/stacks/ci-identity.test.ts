@@ -72,13 +72,23 @@ const resources = (s: Statement) => [s.Resource ?? []].flat();
 const REPO = "repo:example-org/orbit";
 const OIDC = "token.actions.githubusercontent.com";
 
+/**
+ * Read from the configuration: the shared account, each environment's account, and the accounts
+ * CI assumes roles in (the shared one first).
+ */
+const SHARED = config.project.sharedAccountIds[0]!;
+const environments = Object.values(config.environments);
+const CI_ACCOUNTS = [...new Set([SHARED, ...environments.map((env) => env.allowedAccountIds[0]!)])];
+/** [account, environment] of every environment. */
+const deployments = environments.map((env) => [env.allowedAccountIds[0]!, env.name] as const);
+
 describe("GitHub OIDC identity (shared stack)", () => {
   it("creates the GitHub OIDC provider, audience sts.amazonaws.com, in each account CI assumes roles in", () => {
     const providers = Object.values(resourcesOf(shared, "aws_iam_openid_connect_provider"));
-    expect(providers.map((p) => accountOf(shared, p.provider)).sort()).toEqual([
-      "111111111111",
-      "222222222222",
-    ]);
+    expect(CI_ACCOUNTS).toEqual(expect.arrayContaining(["111111111111", "222222222222"]));
+    expect(providers.map((p) => accountOf(shared, p.provider)).sort()).toEqual(
+      [...CI_ACCOUNTS].sort(),
+    );
     for (const provider of providers) {
       expect(provider).toMatchObject({
         url: `https://${OIDC}`,
@@ -88,41 +98,78 @@ describe("GitHub OIDC identity (shared stack)", () => {
   });
 
   it("creates each role in the account of what it acts on", () => {
-    expect(roles.map((r) => `${r.account}/${r.name}`).sort()).toEqual([
-      "111111111111/orbit-github-deploy-staging",
-      "111111111111/orbit-github-plan",
-      "111111111111/orbit-github-publish",
-      "222222222222/orbit-github-deploy-prod",
-      "222222222222/orbit-github-plan",
-    ]);
+    const created = roles.map((r) => `${r.account}/${r.name}`).sort();
+    // A plan role in every CI account, the publish role beside the image repository, a deploy
+    // role for every environment in that environment's account...
+    expect(created).toEqual(
+      [
+        ...CI_ACCOUNTS.map((account) => `${account}/orbit-github-plan`),
+        `${SHARED}/orbit-github-publish`,
+        ...deployments.map(([account, env]) => `${account}/orbit-github-deploy-${env}`),
+      ].sort(),
+    );
+    // ...which for the committed environments is:
+    expect(created).toEqual(
+      expect.arrayContaining([
+        "111111111111/orbit-github-deploy-staging",
+        "111111111111/orbit-github-plan",
+        "111111111111/orbit-github-publish",
+        "222222222222/orbit-github-deploy-prod",
+        "222222222222/orbit-github-plan",
+      ]),
+    );
   });
 
-  it.each([
-    ["111111111111", "orbit-github-plan", `${REPO}:pull_request`],
-    ["222222222222", "orbit-github-plan", `${REPO}:pull_request`],
-    ["111111111111", "orbit-github-publish", `${REPO}:ref:refs/heads/main`],
-    ["111111111111", "orbit-github-deploy-staging", `${REPO}:environment:staging`],
-    ["222222222222", "orbit-github-deploy-prod", `${REPO}:environment:production`],
-  ])("%s %s trusts exactly aud sts.amazonaws.com and sub %s", (account, name, sub) => {
-    const [github] = role(account, name).trust.filter(
-      (s) => s.Action === "sts:AssumeRoleWithWebIdentity",
+  /** Every CI role and the one subject it trusts. */
+  const subjects: [string, string, string][] = [
+    ...CI_ACCOUNTS.map((account): [string, string, string] => [
+      account,
+      "orbit-github-plan",
+      `${REPO}:pull_request`,
+    ]),
+    [SHARED, "orbit-github-publish", `${REPO}:ref:refs/heads/main`],
+    ...environments.map((env): [string, string, string] => [
+      env.allowedAccountIds[0]!,
+      `orbit-github-deploy-${env.name}`,
+      `${REPO}:environment:${env.githubEnvironment ?? env.name}`,
+    ]),
+  ];
+
+  it("gives the committed roles the subjects of their jobs (prod deploys from `production`)", () => {
+    expect(subjects).toEqual(
+      expect.arrayContaining([
+        ["111111111111", "orbit-github-plan", `${REPO}:pull_request`],
+        ["222222222222", "orbit-github-plan", `${REPO}:pull_request`],
+        ["111111111111", "orbit-github-publish", `${REPO}:ref:refs/heads/main`],
+        ["111111111111", "orbit-github-deploy-staging", `${REPO}:environment:staging`],
+        ["222222222222", "orbit-github-deploy-prod", `${REPO}:environment:production`],
+      ]),
     );
-    expect(github).toEqual({
-      Sid: "GitHubActions",
-      Effect: "Allow",
-      Principal: {
-        Federated: expect.stringMatching(
-          /^\$\{aws_iam_openid_connect_provider\.ci_\d{12}_github\.arn\}$/,
-        ),
-      },
-      Action: "sts:AssumeRoleWithWebIdentity",
-      Condition: { StringEquals: { [`${OIDC}:aud`]: "sts.amazonaws.com", [`${OIDC}:sub`]: sub } },
-    });
-    // The federated principal is the OIDC provider of the role's own account.
-    const providerAddress = (github!.Principal!.Federated as string).split(".")[1]!;
-    const provider = resourcesOf(shared, "aws_iam_openid_connect_provider")[providerAddress]!;
-    expect(accountOf(shared, provider.provider)).toBe(account);
   });
+
+  it.each(subjects)(
+    "%s %s trusts exactly aud sts.amazonaws.com and sub %s",
+    (account, name, sub) => {
+      const [github] = role(account, name).trust.filter(
+        (s) => s.Action === "sts:AssumeRoleWithWebIdentity",
+      );
+      expect(github).toEqual({
+        Sid: "GitHubActions",
+        Effect: "Allow",
+        Principal: {
+          Federated: expect.stringMatching(
+            /^\$\{aws_iam_openid_connect_provider\.ci_\d{12}_github\.arn\}$/,
+          ),
+        },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: { StringEquals: { [`${OIDC}:aud`]: "sts.amazonaws.com", [`${OIDC}:sub`]: sub } },
+      });
+      // The federated principal is the OIDC provider of the role's own account.
+      const providerAddress = (github!.Principal!.Federated as string).split(".")[1]!;
+      const provider = resourcesOf(shared, "aws_iam_openid_connect_provider")[providerAddress]!;
+      expect(accountOf(shared, provider.provider)).toBe(account);
+    },
+  );
 
   it("no role is assumable from another repository, branch or environment: no wildcard, no StringLike, no other principal", () => {
     for (const r of roles) {
@@ -136,13 +183,14 @@ describe("GitHub OIDC identity (shared stack)", () => {
           expect(sub).toMatch(/^repo:example-org\/orbit:/);
           expect(sub).not.toMatch(/[*?]/);
         } else {
-          // The only other trust: prod's plan role lets the shared account's plan role chain in,
-          // so a plan of the shared stack can read prod's account.
-          expect(`${r.account}/${r.name}`).toBe("222222222222/orbit-github-plan");
+          // The only other trust: the plan role of each account but the shared one (prod's) lets
+          // the shared account's plan role chain in, so a plan of the shared stack can read it.
+          expect(r.name).toBe("orbit-github-plan");
+          expect(r.account).not.toBe(SHARED);
           expect(statement).toEqual({
             Sid: "SharedStackPlans",
             Effect: "Allow",
-            Principal: { AWS: "${aws_iam_role.ci_111111111111_plan_role.arn}" },
+            Principal: { AWS: `\${aws_iam_role.ci_${SHARED}_plan_role.arn}` },
             Action: "sts:AssumeRole",
           });
         }
@@ -187,10 +235,7 @@ describe("GitHub OIDC identity (shared stack)", () => {
   });
 
   it("attaches the boundary to the deploy roles, and the boundary is the policy of their own account", () => {
-    for (const [account, env] of [
-      ["111111111111", "staging"],
-      ["222222222222", "prod"],
-    ] as const) {
+    for (const [account, env] of deployments) {
       const deploy = role(account, `orbit-github-deploy-${env}`);
       expect(deploy.boundary).toBe(`\${aws_iam_policy.ci_${account}_boundary.arn}`);
       const boundary = resourcesOf(shared, "aws_iam_policy")[`ci_${account}_boundary`]!;
@@ -261,10 +306,7 @@ describe("GitHub OIDC identity (shared stack)", () => {
   });
 
   it("a deploy role may reach its own state and no other, and never reads the database password", () => {
-    for (const [account, env] of [
-      ["111111111111", "staging"],
-      ["222222222222", "prod"],
-    ] as const) {
+    for (const [account, env] of deployments) {
       const deploy = role(account, `orbit-github-deploy-${env}`);
       const assumes = deploy.statements.filter((s) => actions(s).includes("sts:AssumeRole"));
       expect(assumes.flatMap(resources)).toEqual([
@@ -302,10 +344,7 @@ describe("GitHub OIDC identity (shared stack)", () => {
   });
 
   it("a deploy role's services, passed roles and service-linked roles are those its environment stack's types need", () => {
-    for (const [account, env] of [
-      ["111111111111", "staging"],
-      ["222222222222", "prod"],
-    ] as const) {
+    for (const [account, env] of deployments) {
       const deploy = role(account, `orbit-github-deploy-${env}`);
       const bySid = (sid: string) => deploy.statements.find((s) => s.Sid === sid)!;
       // Read independently from the synthesized environment stack, through the map.
@@ -324,7 +363,8 @@ describe("GitHub OIDC identity (shared stack)", () => {
       expect(bySid("PassEnvironmentRoles").Condition!.StringEquals!["iam:PassedToService"]).toEqual(
         [...new Set(trusted)].sort(),
       );
-      // What that comes to today.
+      // What that comes to today, for the committed environments.
+      if (env !== "staging" && env !== "prod") continue;
       expect(inRegion).toEqual([
         "ec2:*",
         "elasticloadbalancing:*",
@@ -375,19 +415,43 @@ describe("GitHub OIDC identity (shared stack)", () => {
   it("the plan role reads configuration, never data, and reads and locks state only through the plan state roles", () => {
     const plan = role("111111111111", "orbit-github-plan");
     expect(plan.managed).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
-    const assumes = plan.statements.filter((s) => s.Effect === "Allow").flatMap(resources);
-    expect(assumes.sort()).toEqual([
-      // Its account's stacks' plan state roles...
-      "arn:aws:iam::111111111111:role/orbit-terraform-state-shared-plan",
-      "arn:aws:iam::111111111111:role/orbit-terraform-state-staging-plan",
-      // ...and prod's plan role, which the shared stack's provider for prod's account assumes.
-      "arn:aws:iam::222222222222:role/orbit-github-plan",
-    ]);
-    expect(
-      role("222222222222", "orbit-github-plan")
+    const allowed = (account: string) =>
+      role(account, "orbit-github-plan")
         .statements.filter((s) => s.Effect === "Allow")
-        .flatMap(resources),
-    ).toEqual(["arn:aws:iam::111111111111:role/orbit-terraform-state-prod-plan"]);
+        .flatMap(resources)
+        .sort();
+    const statePlanRole = (stack: string) =>
+      `arn:aws:iam::111111111111:role/orbit-terraform-state-${stack}-plan`;
+    for (const account of CI_ACCOUNTS) {
+      // Every plan role: the plan state roles of the stacks in its account...
+      const stacks = [
+        ...(account === SHARED ? ["shared"] : []),
+        ...deployments.filter(([a]) => a === account).map(([, env]) => env),
+      ];
+      // ...and the shared account's also the other accounts' plan roles, which the shared
+      // stack's providers for those accounts assume.
+      const chained = account === SHARED ? CI_ACCOUNTS.filter((a) => a !== SHARED) : [];
+      expect(allowed(account), account).toEqual(
+        [
+          ...stacks.map(statePlanRole),
+          ...chained.map((a) => `arn:aws:iam::${a}:role/orbit-github-plan`),
+        ].sort(),
+      );
+      expect(role(account, "orbit-github-plan").managed).toEqual([
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+      ]);
+    }
+    // For the committed stacks:
+    expect(allowed("111111111111")).toEqual(
+      expect.arrayContaining([
+        "arn:aws:iam::111111111111:role/orbit-terraform-state-shared-plan",
+        "arn:aws:iam::111111111111:role/orbit-terraform-state-staging-plan",
+        "arn:aws:iam::222222222222:role/orbit-github-plan",
+      ]),
+    );
+    expect(allowed("222222222222")).toEqual(
+      expect.arrayContaining(["arn:aws:iam::111111111111:role/orbit-terraform-state-prod-plan"]),
+    );
     const denied = plan.statements.filter((s) => s.Effect === "Deny").flatMap(actions);
     expect(denied).toEqual(
       expect.arrayContaining([
@@ -415,7 +479,7 @@ describe("GitHub OIDC identity (shared stack)", () => {
 });
 
 describe("roles created by the environment stacks", () => {
-  it.each(["staging", "prod"] as const)(
+  it.each(Object.keys(config.environments))(
     "%s: every role carries the boundary of its account, so the deploy role can create it",
     (name) => {
       const app = Testing.app();

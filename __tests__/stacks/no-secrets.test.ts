@@ -5,16 +5,20 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildPlatform } from "../../src/app";
 import { parseConfig } from "../../src/config/load";
+import { remoteStateStacks } from "../../src/config/names";
 import { committedBackend } from "../helpers";
 
 describe("no password anywhere", () => {
   it("no synthesized stack holds a password literal, not even in a container's environment", () => {
     const outdir = mkdtempSync(join(tmpdir(), "no-password-"));
     const app = new App({ outdir });
-    buildPlatform(app, parseConfig(), committedBackend);
+    const config = parseConfig();
+    buildPlatform(app, config, committedBackend);
     app.synth();
     const stacks = readdirSync(join(outdir, "stacks")).sort();
-    expect(stacks).toEqual(["prod", "shared", "staging", "state"]);
+    // Every stack: state, shared and every environment's, the committed ones among them.
+    expect(stacks).toEqual(["state", ...remoteStateStacks(config)].sort());
+    expect(stacks).toEqual(expect.arrayContaining(["prod", "shared", "staging", "state"]));
     for (const stack of stacks) {
       const text = readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8");
       const literals: string[] = [];

@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load";
+import { remoteStateStacks } from "../../src/config/names";
 import { StateStack } from "../../src/stacks/state-stack";
 import { backendWith, committedBackend, onlyResource, resourcesOf, synth } from "../helpers";
 
@@ -109,23 +110,37 @@ describe("the state stack", () => {
   const bucket = ref("aws_s3_bucket.state_bucket", "arn");
 
   it("creates a write and a plan state role per remote-state stack, each trusting only the account the stack runs in", () => {
-    expect(roles().sort((a, b) => a.name.localeCompare(b.name))).toEqual(
-      [
+    // The account each remote-state stack runs in, read from the configuration.
+    const accounts: [string, string][] = [
+      ["shared", config.project.sharedAccountIds[0]!],
+      ...Object.values(config.environments).map((env): [string, string] => [
+        env.name,
+        env.allowedAccountIds[0]!,
+      ]),
+    ];
+    expect(accounts).toEqual(
+      expect.arrayContaining([
         ["prod", "222222222222"],
         ["shared", "111111111111"],
         ["staging", "111111111111"],
-      ].flatMap(([stack, account]) =>
-        ["", "-plan"].map((suffix) => ({
-          name: `orbit-terraform-state-${stack}${suffix}`,
-          trust: [
-            {
-              Effect: "Allow",
-              Principal: { AWS: `arn:aws:iam::${account}:root` },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        })),
-      ),
+      ]),
+    );
+    expect(accounts.map(([stack]) => stack).sort()).toEqual(remoteStateStacks(config).sort());
+    expect(roles().sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      accounts
+        .flatMap(([stack, account]) =>
+          ["", "-plan"].map((suffix) => ({
+            name: `orbit-terraform-state-${stack}${suffix}`,
+            trust: [
+              {
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws:iam::${account}:root` },
+                Action: "sts:AssumeRole",
+              },
+            ],
+          })),
+        )
+        .sort((a, b) => a.name.localeCompare(b.name)),
     );
   });
 
@@ -200,7 +215,7 @@ describe("the state stack", () => {
 
   it("names in every stack's backend a role it creates", () => {
     const names = roles().map((role) => `arn:aws:iam::111111111111:role/${role.name}`);
-    for (const stack of ["shared", "staging", "prod"]) {
+    for (const stack of remoteStateStacks(config)) {
       expect(names).toContain(`${committedBackend.stateRole.arn}-${stack}`);
     }
   });
