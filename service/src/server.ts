@@ -2,45 +2,21 @@
  * Process entry point: configuration, wiring, and the signals that start a graceful drain.
  * Everything else lives in modules that tests can build without a process around them.
  */
-import { pino } from "pino";
 import { buildApp } from "./app.js";
-import { ConfigError, loadConfig, packageVersion, type Config } from "./config.js";
+import { loadConfig, packageVersion } from "./config.js";
 import { createPool, migrate, pingDatabase, rotatingPasswordFor } from "./db.js";
 import { dynamoDbClient, snsClient } from "./aws.js";
 import { createItemActivity } from "./item-activity.js";
 import { createItemStore } from "./item-store.js";
 import { createLogger } from "./logger.js";
+import { exitOnUncaught, readConfigOrExit } from "./process.js";
 import { shutdownGracefully } from "./shutdown.js";
 
-function readConfig(): Config {
-  try {
-    return loadConfig(process.env, packageVersion());
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      // Still one JSON line, so the reason shows up in CloudWatch next to the task's other logs.
-      const logger = createLogger(
-        { service: process.env.SERVICE_NAME || "items-service", level: "info" },
-        pino.destination({ fd: 2, sync: true }),
-      );
-      logger.fatal({ problems: error.problems }, error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = readConfigOrExit(() => loadConfig(process.env, packageVersion()), "items-service");
   const logger = createLogger({ service: config.serviceName, level: config.logLevel });
 
-  process.on("uncaughtException", (error) => {
-    logger.fatal({ error }, "uncaught exception");
-    process.exit(1);
-  });
-  process.on("unhandledRejection", (error) => {
-    logger.fatal({ error }, "unhandled promise rejection");
-    process.exit(1);
-  });
+  exitOnUncaught(logger);
 
   const pool = createPool(config.db, logger, rotatingPasswordFor(config.db, logger));
   try {

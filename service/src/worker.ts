@@ -6,40 +6,20 @@
  * hand, exit 0. Still busy after SHUTDOWN_TIMEOUT_MS, or a second signal: exit 1 at once; the
  * unfinished messages are not lost, SQS delivers them again after their visibility timeout.
  */
-import { pino } from "pino";
 import { dynamoDbClient, sqsClient } from "./aws.js";
-import { ConfigError, loadWorkerConfig, packageVersion, type WorkerConfig } from "./config.js";
+import { loadWorkerConfig, packageVersion } from "./config.js";
 import { createEventHandler } from "./event-handler.js";
 import { createLogger } from "./logger.js";
+import { exitOnUncaught, readConfigOrExit } from "./process.js";
 import { QueueWorker } from "./queue-worker.js";
 
-function readConfig(): WorkerConfig {
-  try {
-    return loadWorkerConfig(process.env, packageVersion());
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      const logger = createLogger(
-        { service: process.env.SERVICE_NAME || "items-worker", level: "info" },
-        pino.destination({ fd: 2, sync: true }),
-      );
-      logger.fatal({ problems: error.problems }, error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = readConfigOrExit(
+    () => loadWorkerConfig(process.env, packageVersion()),
+    "items-worker",
+  );
   const logger = createLogger({ service: config.serviceName, level: config.logLevel });
-  process.on("uncaughtException", (error) => {
-    logger.fatal({ error }, "uncaught exception");
-    process.exit(1);
-  });
-  process.on("unhandledRejection", (error) => {
-    logger.fatal({ error }, "unhandled promise rejection");
-    process.exit(1);
-  });
+  exitOnUncaught(logger);
 
   const sqs = sqsClient(config.aws.region);
   const dynamodb = dynamoDbClient(config.aws.region);
