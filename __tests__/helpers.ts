@@ -2,7 +2,8 @@ import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { parseBackend, type BackendConfig } from "../src/config/backend";
 import { ConfigError } from "../src/config/errors";
 import { committedConfig, parseConfig, type PlatformInput } from "../src/config/load";
-import type { EnvironmentConfig, EnvironmentInput, PlatformConfig } from "../src/config/schema";
+import { environmentOf } from "../src/config/names";
+import type { EnvironmentInput, PlatformConfig } from "../src/config/schema";
 import { EnvironmentStack } from "../src/stacks/environment-stack";
 import { SharedStack } from "../src/stacks/shared-stack";
 import { PlatformStack } from "../src/stacks/platform-stack";
@@ -116,12 +117,8 @@ export function committedEnvironment(name: string): EnvironmentInput {
   return env;
 }
 
-/** One parsed environment of `config`; fails the test when it has none of that name. */
-export function environmentOf(config: PlatformConfig, name: string): EnvironmentConfig {
-  const env = config.environments[name];
-  if (env === undefined) throw new Error(`no environment ${name}`);
-  return env;
-}
+/** One parsed environment of `config`; throws when it has none of that name. */
+export { environmentOf };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 

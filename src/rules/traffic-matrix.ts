@@ -1,6 +1,6 @@
 import { formatIp, parseCidr } from "../lib/cidr";
 import { evaluateNacl, type NaclRule } from "../lib/nacl";
-import { block, list, type Resource, type StackModel, type Values } from "./model";
+import { block, environmentOf, list, type Resource, type StackModel } from "./model";
 import { fromFindings, notApplicable, type Finding, type Rule } from "./rule";
 import {
   cidrCovers,
@@ -14,13 +14,6 @@ import {
 } from "./topology";
 
 const INTERNET = "203.0.113.10";
-
-/** The names of a container definition's environment variables. */
-function environmentOf(container: Values | undefined): Set<string> {
-  return new Set(
-    (list(container?.environment) as Values[]).map((variable) => String(variable.name)),
-  );
-}
 
 /** One side of a flow: the internet, or hosts in some subnets behind some security groups. */
 interface Side {
@@ -186,7 +179,7 @@ export const trafficMatrix: Rule = {
         clientPorts: [32768, 60999],
       } satisfies Side,
       // What the application was told it may use: the declaration as the task sees it.
-      usesDatabase: environmentOf(path.container).has("DB_HOST"),
+      usesDatabase: path.container !== undefined && "DB_HOST" in environmentOf(path.container),
     }));
     // Ports worth probing where nothing must pass: every public service's, and the usual 8080.
     const probePorts = [...new Set([...paths.flatMap((p) => p.containerPort ?? []), 8080])];

@@ -1,5 +1,5 @@
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { Aspects, TerraformOutput, TerraformVariable } from "cdktf";
+import { Aspects, TerraformOutput, TerraformResource, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import type { BackendConfig } from "../config/backend";
 import { arn, ciNames, imageRepository } from "../config/names";
@@ -93,6 +93,7 @@ export class EnvironmentStack extends PlatformStack {
     const anyUses = (kind: "tables" | "queues" | "topics") =>
       services.some((svc) => Object.keys(svc.uses[kind]).length > 0);
     const usesDatabase = services.some((svc) => svc.uses.database);
+    const longestLogRetention = Math.max(...services.map((svc) => svc.logRetentionDays));
 
     this.dataKey = new DataKey(this, "data-key", {
       namePrefix,
@@ -133,7 +134,7 @@ export class EnvironmentStack extends PlatformStack {
         subnetIds: this.network.subnetIds("isolated"),
         kmsKeyArn,
         // The database's logs are kept as long as the longest-kept service's.
-        logRetentionDays: Math.max(...services.map((svc) => svc.logRetentionDays)),
+        logRetentionDays: longestLogRetention,
       });
     }
     for (const [name, table] of Object.entries(env.tables)) {
@@ -176,7 +177,7 @@ export class EnvironmentStack extends PlatformStack {
       tls: env.loadBalancer.tls,
       waf: env.loadBalancer.waf?.enabled ? env.loadBalancer.waf : undefined,
       kmsKeyArn,
-      wafLogRetentionDays: Math.max(...services.map((svc) => svc.logRetentionDays)),
+      wafLogRetentionDays: longestLogRetention,
     });
 
     this.cluster = new Cluster(this, "cluster", { name: namePrefix });
@@ -259,7 +260,7 @@ export class EnvironmentStack extends PlatformStack {
       it: this.topics[t]!,
     }));
     const consumed = queues.filter((q) => q.access === "consume").map((q) => q.it);
-    const environmentOf = (used: readonly { it: { environment(): Record<string, string> } }[]) =>
+    const variablesOf = (used: readonly { it: { environment(): Record<string, string> } }[]) =>
       Object.assign({}, ...used.map((u) => u.it.environment())) as Record<string, string>;
     const repository = imageRepository(env.project, env.region);
 
@@ -294,9 +295,9 @@ export class EnvironmentStack extends PlatformStack {
       environment: {
         AWS_REGION: env.region,
         ...connection?.environment,
-        ...environmentOf(tables),
-        ...environmentOf(queues),
-        ...environmentOf(topics),
+        ...variablesOf(tables),
+        ...variablesOf(queues),
+        ...variablesOf(topics),
       },
       secrets: connection?.secrets,
       secretArns: database ? [database.masterSecretArn] : undefined,
@@ -333,8 +334,7 @@ export class EnvironmentStack extends PlatformStack {
   private moveLegacyAddresses(): void {
     for (const { from, to } of LEGACY_ADDRESSES) {
       const target = this.node.tryFindChild(to.construct)?.node.tryFindChild(to.child);
-      if (target === undefined) continue;
-      (target as unknown as { moveFromId(id: string): void }).moveFromId(from);
+      if (target instanceof TerraformResource) target.moveFromId(from);
     }
   }
 
