@@ -67,6 +67,7 @@ describe("the AWS service map (src/lib/aws-services.ts)", () => {
       "iam",
       "route53",
       "ecr",
+      "budgets",
       "sts",
     ]);
     for (const s of all.filter((s) => s.grant === "in-region")) {

@@ -175,6 +175,7 @@ function monitoring(
   const construct = new Monitoring(stack, "monitoring", {
     namePrefix: "orbit-test",
     region: "eu-west-1",
+    accountId: "111111111111",
     kmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:key/1",
     alarmEmails: [],
     thresholds: AlarmsSchema.parse({}),

@@ -53,7 +53,7 @@ describe("PLAT-9 AWS service map", () => {
     expect(PLATFORM_RULES.map((r) => r.id)).toEqual(
       Array.from({ length: PLATFORM_RULES.length }, (_, i) => `PLAT-${i + 1}`),
     );
-    expect(PLATFORM_RULES.at(-1)).toBe(awsServiceMap);
+    expect(PLATFORM_RULES.find((r) => r.id === "PLAT-9")).toBe(awsServiceMap);
     const report = runRules(
       { ok: servicePath(), broken: { resource: { aws_bedrock_agent: { agent: {} } } } },
       () => context,

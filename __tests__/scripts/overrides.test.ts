@@ -68,6 +68,7 @@ describe("e2e override files", () => {
     expect(allServices()).toEqual([
       "acm",
       "appautoscaling",
+      "budgets",
       "cloudwatch",
       "dynamodb",
       "ec2",

@@ -408,6 +408,7 @@ describe("GitHub OIDC identity (shared stack)", () => {
         "sns:*",
         "secretsmanager:*",
         "route53:*",
+        "budgets:*",
       ]);
     }
   });

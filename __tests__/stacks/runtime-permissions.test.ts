@@ -300,3 +300,127 @@ describe("each service's task role may make exactly the calls its uses declare (
     expect(await decide(api, "kms:Decrypt", keyArn, "dynamodb", narrowed)).not.toBe("Allowed");
   });
 });
+
+/**
+ * What AWS services may publish to the encrypted alerts topic, decided by the simulator over the
+ * topic's policy and the key's policy (a service principal has no identity policy: the resource
+ * policy decides alone).
+ */
+describe("the alerts topic accepts the environment's budget and alarms, and no other source (simulated)", () => {
+  const alertsTopic = topicArn("alerts");
+  const topicPolicy = resolve(
+    String(Object.values(resourcesOf(stack, "aws_sns_topic_policy"))[0]!.policy),
+    stack,
+  );
+  const budgetArn = (name: string) => `arn:aws:budgets::${account}:budget/${name}`;
+  const alarmArn = (name: string) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
+
+  async function asService(
+    service: string,
+    action: string,
+    resource: string,
+    source: { account: string; arn: string },
+  ) {
+    const response = await runSimulation(
+      {
+        request: {
+          principal: service,
+          action,
+          resource: { resource, accountId: account },
+          contextVariables: {
+            "aws:SourceAccount": source.account,
+            "aws:SourceArn": source.arn,
+            "aws:RequestedRegion": region,
+          },
+        },
+        identityPolicies: [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: action.startsWith("kms:") ? keyPolicy : topicPolicy,
+      },
+      {},
+    );
+    if (response.resultType === "error") throw new Error(JSON.stringify(response.errors));
+    return response.overallResult;
+  }
+
+  const publish = async (service: string, source: { account: string; arn: string }) => [
+    await asService(service, "sns:Publish", alertsTopic, source),
+    await asService(service, "kms:GenerateDataKey", keyArn, source),
+    await asService(service, "kms:Decrypt", keyArn, source),
+  ];
+  const ours = (arn: string) => ({ account, arn });
+
+  it("AWS Budgets publishes the environment's budget alerts: the topic policy and the key policy allow it", async () => {
+    const budget = String(onlyBudget().name);
+    expect(await publish("budgets.amazonaws.com", ours(budgetArn(budget)))).toEqual([
+      "Allowed",
+      "Allowed",
+      "Allowed",
+    ]);
+  });
+
+  it("another budget of the account, or one of another account, may not", async () => {
+    for (const source of [
+      ours(budgetArn("someone-elses-budget")),
+      {
+        account: "999999999999",
+        arn: `arn:aws:budgets::999999999999:budget/${String(onlyBudget().name)}`,
+      },
+    ]) {
+      const decisions = await publish("budgets.amazonaws.com", source);
+      expect(decisions[0]).not.toBe("Allowed");
+    }
+  });
+
+  it("CloudWatch publishes the environment's alarms; an alarm named for another environment may not", async () => {
+    expect(
+      await asService(
+        "cloudwatch.amazonaws.com",
+        "sns:Publish",
+        alertsTopic,
+        ours(alarmArn("orbit-staging-api-5xx")),
+      ),
+    ).toBe("Allowed");
+    expect(
+      await asService(
+        "cloudwatch.amazonaws.com",
+        "sns:Publish",
+        alertsTopic,
+        ours(alarmArn("orbit-prod-api-5xx")),
+      ),
+    ).not.toBe("Allowed");
+  });
+
+  it("without the budget's entry in the key policy the publish could not be encrypted: the simulation sees it", async () => {
+    const budget = String(onlyBudget().name);
+    const withoutBudgets = {
+      ...(keyPolicy as { Statement: { Sid?: string }[] }),
+      Statement: (keyPolicy as { Statement: { Sid?: string }[] }).Statement.filter(
+        (s) => s.Sid !== "BudgetAlerts",
+      ),
+    };
+    const response = await runSimulation(
+      {
+        request: {
+          principal: "budgets.amazonaws.com",
+          action: "kms:GenerateDataKey",
+          resource: { resource: keyArn, accountId: account },
+          contextVariables: { "aws:SourceAccount": account, "aws:SourceArn": budgetArn(budget) },
+        },
+        identityPolicies: [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: withoutBudgets,
+      },
+      {},
+    );
+    expect(response.resultType === "error" ? "error" : response.overallResult).not.toBe("Allowed");
+  });
+});
+
+function onlyBudget(): Record<string, unknown> {
+  const budgets = Object.values(resourcesOf(stack, "aws_budgets_budget"));
+  if (budgets.length !== 1) throw new Error(`expected one budget, found ${budgets.length}`);
+  return budgets[0]!;
+}

@@ -333,6 +333,20 @@ export class CiAccountIdentity extends Construct {
         ],
         Resource: `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!*`,
       }),
+      // The environment's budget and its notifications (ModifyBudget covers create, update and
+      // delete of both); budgets are global, so the ARN has no region.
+      ...when<PolicyStatement>(byName.has("budgets"), {
+        Sid: "EnvironmentBudget",
+        Effect: "Allow",
+        Action: [
+          "budgets:ViewBudget",
+          "budgets:ModifyBudget",
+          "budgets:ListTagsForResource",
+          "budgets:TagResource",
+          "budgets:UntagResource",
+        ],
+        Resource: `arn:aws:budgets::${accountId}:budget/${prefix}-*`,
+      }),
       ...when<PolicyStatement>(
         byName.has("route53"),
         {
@@ -554,6 +568,7 @@ const BY_NAME_COVERAGE: Readonly<Record<string, readonly string[] | "all">> = {
   // Only the master user's secret that RDS manages (`rds!*`), never a secret of the stack's own.
   secretsmanager: ["aws_db_instance"],
   route53: ["aws_route53_record"],
+  budgets: ["aws_budgets_budget"],
   iam: ["aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policy_attachment"],
 };
 

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { GitHubSchema, roleName } from "../ci-identity/settings";
+import { CostSchema } from "../cost/settings";
 import { checkDatabase, DatabaseSchema } from "../database/settings";
 import { TableSchema } from "../key-value-store/settings";
 import { MAX_AZ_COUNT, planSubnets, SubnetPlanError } from "../lib/subnet-plan";
@@ -102,6 +103,11 @@ const EnvironmentObject = z.strictObject({
       ),
     }),
   monitoring: MonitoringSchema.prefault({}),
+  /**
+   * What the environment may cost a month, and the usage its estimate assumes (`npm run cost`):
+   * an AWS budget alerts at 80% forecast and 100% actual; synth compares the estimate with it.
+   */
+  cost: CostSchema,
   guardrails: GuardrailsSchema.prefault({}),
 });
 

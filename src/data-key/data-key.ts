@@ -1,5 +1,6 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { Lazy } from "cdktf";
 import { Construct } from "constructs";
 import { policyDocument, type PolicyStatement } from "../lib/iam";
 
@@ -50,6 +51,8 @@ export interface DataKeyProps {
  * - CloudWatch Logs, for log groups of this account only (encryption context);
  * - SNS, to encrypt messages it delivers to the encrypted queue, for this account only;
  * - CloudWatch, to publish alarms to the encrypted alerts topic, for this account only;
+ * - services admitted for one source each (`admitService`: AWS Budgets publishing to the
+ *   encrypted alerts topic);
  * - the services that hold the environment's data (`services`: RDS, Secrets Manager, DynamoDB,
  *   SQS, SNS) acting for callers of this account (`kms:ViaService`): that is how the service's
  *   roles use it, each with an IAM policy naming this key and the one service it goes through.
@@ -58,6 +61,9 @@ export interface DataKeyProps {
  */
 export class DataKey extends Construct {
   public readonly key: KmsKey;
+  /** Services admitted for one source each (`admitService`). */
+  private readonly admitted: PolicyStatement[] = [];
+  private readonly accountId: string;
 
   constructor(scope: Construct, id: string, props: DataKeyProps) {
     super(scope, id);
@@ -143,12 +149,31 @@ export class DataKey extends Construct {
       enableKeyRotation: true,
       rotationPeriodInDays: 365,
       deletionWindowInDays: 30,
-      policy: policyDocument(...statements),
+      policy: Lazy.stringValue({ produce: () => policyDocument(...statements, ...this.admitted) }),
       lifecycle: { preventDestroy: true },
     });
+    this.accountId = accountId;
     new KmsAlias(this, "alias", {
       name: `alias/${props.namePrefix}-data`,
       targetKeyId: this.key.keyId,
+    });
+  }
+
+  /**
+   * Lets an AWS service encrypt with the key (and decrypt what it encrypted) on behalf of one
+   * source of this account: `sourceArn`, e.g. a budget that publishes to an encrypted topic.
+   */
+  public admitService(sid: string, service: string, sourceArn: string): void {
+    this.admitted.push({
+      Sid: sid,
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": this.accountId },
+        ArnLike: { "aws:SourceArn": sourceArn },
+      },
     });
   }
 }

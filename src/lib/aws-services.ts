@@ -80,6 +80,8 @@ export const AWS_SERVICES = {
   iam: service("iam", false, "by-name"),
   route53: service("route53", false, "by-name"),
   ecr: service("ecr", true, "by-name"),
+  // Budgets are global: one API (us-east-1), ARNs without a region.
+  budgets: service("budgets", false, "by-name"),
   sts: service("sts", false, "by-name"),
 } as const satisfies Record<string, AwsService>;
 
@@ -102,6 +104,7 @@ const {
   iam,
   route53,
   ecr,
+  budgets,
 } = AWS_SERVICES;
 
 /**
@@ -188,6 +191,7 @@ export const AWS_RESOURCE_TYPES: Readonly<Record<string, AwsResourceNeeds>> = {
   aws_cloudwatch_log_group: logs,
   aws_cloudwatch_log_metric_filter: logs,
   aws_cloudwatch_query_definition: logs,
+  aws_budgets_budget: budgets,
   // Identity
   aws_iam_role: iam,
   aws_iam_role_policy: iam,

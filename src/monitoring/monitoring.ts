@@ -6,8 +6,12 @@ import {
 } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { CloudwatchQueryDefinition } from "@cdktf/provider-aws/lib/cloudwatch-query-definition";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { Lazy } from "cdktf";
 import { Construct } from "constructs";
+import type { AlertsTopic } from "../cost/budget";
+import { policyDocument, type PolicyStatement } from "../lib/iam";
 import type { z } from "zod";
 import type { AlarmsSchema } from "./settings";
 
@@ -49,10 +53,22 @@ export interface MonitoredResources {
   };
 }
 
+/** A key policy that can admit an AWS service for one source (`DataKey.admitService`). */
+export interface ServiceAdmittingKey {
+  admitService(sid: string, service: string, sourceArn: string): void;
+}
+
 export interface MonitoringProps {
   readonly namePrefix: string;
   readonly region: string;
+  readonly accountId: string;
   readonly kmsKeyArn: string;
+  /**
+   * The key's policy, so a service that publishes to the encrypted alerts topic
+   * (`acceptAlertsFrom`) may also encrypt with the key.
+   * @default - only CloudWatch alarms publish (the key's own statement admits them)
+   */
+  readonly key?: ServiceAdmittingKey;
   readonly alarmEmails: readonly string[];
   readonly alarmWebhookUrl?: string;
   readonly thresholds: AlarmThresholds;
@@ -103,6 +119,10 @@ type AlarmSpec = Pick<
  * to the topic; saved Logs Insights queries over every service's logs; and one dashboard per
  * environment with a row per service.
  *
+ * The alerts topic's policy admits exactly this environment's alarms (`cloudwatch.amazonaws.com`
+ * for alarms named `<prefix>-*` of this account) and what `acceptAlertsFrom` adds (the
+ * environment's budget).
+ *
  * Every dimension is a reference to a resource of the same stack (an ARN suffix, a name, an
  * identifier), never a literal that could drift from what it watches.
  *
@@ -110,8 +130,10 @@ type AlarmSpec = Pick<
  * queue, ~$2.20), $3 per dashboard, $0.50 per million SNS notifications (email free up to
  * 1,000), Logs Insights $0.005 per GB scanned.
  */
-export class Monitoring extends Construct {
+export class Monitoring extends Construct implements AlertsTopic {
   public readonly topic: SnsTopic;
+  /** Who may publish to the alerts topic: this environment's alarms, and what `acceptAlertsFrom` adds. */
+  private readonly publishers: PolicyStatement[] = [];
   public readonly alarms: Record<string, CloudwatchMetricAlarm> = {};
   public readonly dashboard: CloudwatchDashboard;
 
@@ -122,6 +144,12 @@ export class Monitoring extends Construct {
   ) {
     super(scope, id);
     this.topic = this.createTopic();
+    this.acceptAlertsFrom(
+      "CloudWatchAlarms",
+      "cloudwatch.amazonaws.com",
+      `arn:aws:cloudwatch:${props.region}:${props.accountId}:alarm:${props.namePrefix}-*`,
+      { keyAdmitsAlready: true },
+    );
     const { services, queues, database } = props.resources;
     if (services.some((s) => s.targetGroupArnSuffix)) this.createLoadBalancerAlarms();
     for (const service of services) this.createServiceAlarms(service);
@@ -129,6 +157,42 @@ export class Monitoring extends Construct {
     if (database) this.createDatabaseAlarms(database);
     this.createQueries();
     this.dashboard = this.createDashboard();
+  }
+
+  /** The alerts topic's ARN (`AlertsTopic`). */
+  public get arn(): string {
+    return this.topic.arn;
+  }
+
+  /**
+   * Lets an AWS service (AWS Budgets, say) publish to the alerts topic on behalf of one source of
+   * this account, and, the topic being encrypted, use its key for it. The topic's policy admits
+   * nobody else: principals of the account act through their IAM policies.
+   */
+  public acceptAlertsFrom(
+    sid: string,
+    service: string,
+    sourceArn: string,
+    options: { keyAdmitsAlready?: boolean } = {},
+  ): void {
+    if (!options.keyAdmitsAlready) {
+      if (!this.props.key)
+        throw new Error(
+          `${service} cannot publish to the encrypted alerts topic: Monitoring was given no key policy to admit it to (props.key)`,
+        );
+      this.props.key.admitService(sid, service, sourceArn);
+    }
+    this.publishers.push({
+      Sid: sid,
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: "sns:Publish",
+      Resource: this.topic.arn,
+      Condition: {
+        StringEquals: { "aws:SourceAccount": this.props.accountId },
+        ArnLike: { "aws:SourceArn": sourceArn },
+      },
+    });
   }
 
   /**
@@ -165,6 +229,10 @@ export class Monitoring extends Construct {
         endpoint: this.props.alarmWebhookUrl,
       });
     }
+    new SnsTopicPolicy(this, "alerts-policy", {
+      arn: topic.arn,
+      policy: Lazy.stringValue({ produce: () => policyDocument(...this.publishers) }),
+    });
     return topic;
   }
 

@@ -28,6 +28,12 @@ export function ruleContexts(config: PlatformConfig): (stack: string) => RuleCon
     return {
       ...(env?.guardrails ?? defaults),
       protectData: env ? env.tier === "production" : stack === "state",
+      cost: env && {
+        monthlyBudgetUsd: env.cost.monthlyBudgetUsd,
+        usage: env.cost.usage,
+        production: env.tier === "production",
+        overBudgetAccepted: env.cost.overBudgetAccepted,
+      },
     };
   };
 }

@@ -4,6 +4,7 @@ import { deployTimeBudget } from "./deploy-time-budget";
 import { egressCompleteness } from "./egress-completeness";
 import { fargateSizing } from "./fargate-sizing";
 import { StackModel, type StackJson } from "./model";
+import { monthlyBudget } from "./monthly-budget";
 import { nameLimits } from "./name-limits";
 import { natLessReachability } from "./nat-less-reachability";
 import { portAlignment } from "./port-alignment";
@@ -22,6 +23,7 @@ export const PLATFORM_RULES: readonly Rule[] = [
   deployTimeBudget,
   dataProtection,
   awsServiceMap,
+  monthlyBudget,
 ];
 
 export interface RuleOutcome {

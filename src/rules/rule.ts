@@ -1,3 +1,4 @@
+import type { Usage } from "../cost/settings";
 import type { StackModel } from "./model";
 
 export type Level = "error" | "warning";
@@ -29,6 +30,17 @@ export interface RuleContext {
   readonly taskStartSeconds: number;
   /** The longest a rolling deployment may take, worst case. */
   readonly deployBudgetSeconds: number;
+  /**
+   * An environment's monthly budget and the usage its estimate assumes (`cost`).
+   * @default - not an environment: no budget to hold the estimate to
+   */
+  readonly cost?: {
+    readonly monthlyBudgetUsd: number;
+    readonly usage: Usage;
+    /** Production: over budget is an error unless `overBudgetAccepted` gives the reason. */
+    readonly production: boolean;
+    readonly overBudgetAccepted?: string;
+  };
 }
 
 /** One guardrail, in the shape of a cdk-nag rule: a pure function over a synthesized stack. */

@@ -5,6 +5,7 @@ import type { BackendConfig } from "../config/backend";
 import { arn, ciNames, imageRepository } from "../config/names";
 import type { EnvironmentConfig } from "../config/schema";
 import { PermissionsBoundary } from "../ci-identity/permissions-boundary";
+import { MonthlyBudget } from "../cost/budget";
 import { DataKey, type KeyUsingService } from "../data-key/data-key";
 import { Database, DATABASE_PORT } from "../database/database";
 import { KeyValueStore } from "../key-value-store/key-value-store";
@@ -42,6 +43,7 @@ export class EnvironmentStack extends PlatformStack {
   public readonly topics: Record<string, Topic> = {};
   public readonly queues: Record<string, Queue> = {};
   public readonly monitoring: Monitoring;
+  public readonly budget: MonthlyBudget;
   private readonly namePrefix: string;
   private readonly accountId: string;
 
@@ -188,7 +190,9 @@ export class EnvironmentStack extends PlatformStack {
     this.monitoring = new Monitoring(this, "monitoring", {
       namePrefix,
       region: env.region,
+      accountId,
       kmsKeyArn,
+      key: this.dataKey,
       alarmEmails: env.monitoring.alarmEmails,
       alarmWebhookUrl: env.monitoring.alarmWebhookUrl,
       thresholds: env.monitoring.alarms,
@@ -220,6 +224,15 @@ export class EnvironmentStack extends PlatformStack {
       const alarms = this.monitoring.deploymentAlarms(name);
       if (alarms.length > 0) service.rollBackOn(alarms.map((alarm) => alarm.alarmName));
     }
+
+    // The environment's spend, measured against its declared budget, alerting the same topic.
+    this.budget = new MonthlyBudget(this, "budget", {
+      name: `${namePrefix}-monthly`,
+      accountId,
+      monthlyUsd: env.cost.monthlyBudgetUsd,
+      tag: { key: "Environment", value: env.name },
+      alerts: this.monitoring,
+    });
 
     this.moveLegacyAddresses();
     this.outputs(imageRepository(env.project, env.region).url);

@@ -63,6 +63,20 @@ const prod: EnvironmentInput = {
   },
   // Alarm thresholds default to the seed's values (src/config/schema.ts, AlarmsSchema).
   monitoring: { alarmEmails: ["platform-oncall@example.com"] },
+  // `npm run cost` estimates about $400 a month at this traffic (docs/cost.md).
+  cost: {
+    monthlyBudgetUsd: 500,
+    usage: {
+      requestsPerMonth: 20_000_000,
+      natGigabytesPerMonth: 50,
+      scaleOutHoursPerMonth: 60,
+      tableWritesPerMonth: 5_000_000,
+      tableReadsPerMonth: 50_000_000,
+      tableGigabytes: 10,
+      topicPublishesPerMonth: 5_000_000,
+      queueRequestsPerMonth: 15_000_000,
+    },
+  },
 };
 
 export default prod;

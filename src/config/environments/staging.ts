@@ -65,6 +65,11 @@ const staging: EnvironmentInput = {
   },
   // Alarm thresholds default to the seed's values (src/config/schema.ts, AlarmsSchema).
   monitoring: { alarmEmails: ["platform-alerts@example.com"] },
+  // `npm run cost` estimates about $125 a month (docs/cost.md); the budget alerts the same topic.
+  cost: {
+    monthlyBudgetUsd: 175,
+    usage: { requestsPerMonth: 500_000, natGigabytesPerMonth: 10 },
+  },
 };
 
 export default staging;

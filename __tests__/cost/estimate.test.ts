@@ -1,0 +1,159 @@
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { Eip } from "@cdktf/provider-aws/lib/eip";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
+import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
+import { describe, expect, it } from "vitest";
+import { estimateStack, FREE, UnpricedError, PRICED_TYPES } from "../../src/cost/estimate";
+import { HOURS_PER_MONTH, PRICES, PRICED_REGIONS } from "../../src/cost/prices";
+import { UsageSchema } from "../../src/cost/settings";
+import { AWS_RESOURCE_TYPES } from "../../src/lib/aws-services";
+import { PlatformStack } from "../../src/stacks/platform-stack";
+import { Testing } from "cdktf";
+import { bareStack, synth, type StackJson } from "../helpers";
+
+const usage = UsageSchema.parse({});
+const estimate = (json: StackJson, assumed = usage) =>
+  estimateStack("test", json as never, assumed);
+const eu = (sku: keyof typeof PRICES) => PRICES[sku].usd["eu-west-1"];
+const cents = (usd: number) => Math.round(usd * 100) / 100;
+
+/** GIVEN a bare stack in eu-west-1 with one NAT gateway and its Elastic IP. */
+function natStack() {
+  const stack = bareStack();
+  const eip = new Eip(stack, "eip", { domain: "vpc" });
+  new NatGateway(stack, "nat", { allocationId: eip.id, subnetId: "subnet-1" });
+  return synth(stack);
+}
+
+/** GIVEN a Fargate service of `tasks` tasks of 0.5 vCPU / 1 GB with a capacity strategy. */
+function fargateStack(tasks: number, strategy: { base: number; fargate: number; spot: number }) {
+  const stack = bareStack();
+  const definition = new EcsTaskDefinition(stack, "task", {
+    family: "t",
+    cpu: "512",
+    memory: "1024",
+    requiresCompatibilities: ["FARGATE"],
+    networkMode: "awsvpc",
+    containerDefinitions: "[]",
+  });
+  new EcsService(stack, "service", {
+    name: "s",
+    taskDefinition: definition.arn,
+    desiredCount: tasks,
+    capacityProviderStrategy: [
+      { capacityProvider: "FARGATE", base: strategy.base, weight: strategy.fargate },
+      { capacityProvider: "FARGATE_SPOT", weight: strategy.spot },
+    ],
+  });
+  return synth(stack);
+}
+
+describe("the cost estimate of a synthesized stack", () => {
+  it("prices one NAT gateway for 730 h at the table's hourly rate x 730, and its address likewise", () => {
+    const result = estimate(natStack());
+    const nat = result.items.filter((i) => i.address === "aws_nat_gateway.nat");
+    expect(nat.find((i) => i.kind === "fixed")!.usd).toBeCloseTo(eu("natGatewayHour") * 730, 10);
+    expect(HOURS_PER_MONTH).toBe(730);
+    const ip = result.items.find((i) => i.address === "aws_eip.eip")!;
+    expect(ip.usd).toBeCloseTo(eu("publicIpv4Hour") * 730, 10);
+    expect(result.fixedUsd).toBe(cents((eu("natGatewayHour") + eu("publicIpv4Hour")) * 730));
+  });
+
+  it("prices the NAT gateway's traffic from the stated assumption, as usage, not as fixed cost", () => {
+    const result = estimate(natStack(), { ...usage, natGigabytesPerMonth: 100 });
+    const traffic = result.items.find(
+      (i) => i.address === "aws_nat_gateway.nat" && i.kind === "usage",
+    )!;
+    expect(traffic.usd).toBeCloseTo(100 * eu("natGatewayGigabyte"), 10);
+    expect(traffic.description).toContain("100 GB");
+    expect(result.assumed).toContain("natGigabytesPerMonth");
+  });
+
+  it("fails loudly on a resource type the table does not know, naming it and where to add it", () => {
+    const stack = bareStack();
+    new Instance(stack, "vm", { ami: "ami-1", instanceType: "t3.micro" });
+    expect(() => estimate(synth(stack))).toThrow(UnpricedError);
+    expect(() => estimate(synth(stack))).toThrow(
+      /aws_instance is neither priced nor listed as free/,
+    );
+  });
+
+  it("refuses a region without a column instead of pricing it at 0", () => {
+    const stack = new PlatformStack(Testing.app(), "test", {
+      project: "orbit",
+      region: "ap-south-2",
+      allowedAccountIds: ["111111111111"],
+      tags: {},
+      backend: { kind: "local" },
+    });
+    new Eip(stack, "eip", { domain: "vpc" });
+    expect(() => estimate(synth(stack))).toThrow(/region ap-south-2 has no column/);
+  });
+
+  it("refuses a database class without a row, naming the table to add it to", () => {
+    const stack = bareStack();
+    new DbInstance(stack, "db", {
+      engine: "postgres",
+      instanceClass: "db.x2g.16xlarge",
+      allocatedStorage: 20,
+      storageType: "gp3",
+    });
+    expect(() => estimate(synth(stack))).toThrow(
+      /db\.x2g\.16xlarge has no row in DATABASE_INSTANCE_HOUR/,
+    );
+  });
+
+  it("prices a Multi-AZ database as two instances and twice the storage", () => {
+    const stack = bareStack();
+    new DbInstance(stack, "db", {
+      engine: "postgres",
+      instanceClass: "db.t4g.micro",
+      allocatedStorage: 20,
+      storageType: "gp3",
+      multiAz: true,
+    });
+    const fixed = estimate(synth(stack)).fixedUsd;
+    expect(fixed).toBe(cents(2 * 730 * 0.018 + 2 * 20 * eu("databaseGp3GigabyteMonth")));
+  });
+
+  it("prices Fargate tasks on-demand or on Spot by the capacity provider strategy", () => {
+    const vcpu = 0.5;
+    const gb = 1;
+    const onDemand = 730 * (vcpu * eu("fargateVcpuHour") + gb * eu("fargateGigabyteHour"));
+    const spot = 730 * (vcpu * eu("fargateSpotVcpuHour") + gb * eu("fargateSpotGigabyteHour"));
+    expect(estimate(fargateStack(2, { base: 0, fargate: 1, spot: 0 })).fixedUsd).toBe(
+      cents(2 * onDemand),
+    );
+    expect(estimate(fargateStack(2, { base: 0, fargate: 0, spot: 1 })).fixedUsd).toBe(
+      cents(2 * spot),
+    );
+    // One task on the base (on-demand), the other three split 1:2.
+    expect(estimate(fargateStack(4, { base: 1, fargate: 1, spot: 2 })).fixedUsd).toBe(
+      cents(2 * onDemand + 2 * spot),
+    );
+  });
+
+  it("groups line items by the construct they belong to", () => {
+    const result = estimate(natStack());
+    expect(Object.keys(result.byConcept)).toEqual(["stack"]);
+    expect(result.byConcept.stack!.totalUsd).toBe(result.totalUsd);
+  });
+
+  it("knows every type the platform may deploy: each is priced or free with a reason", () => {
+    const known = new Set([...PRICED_TYPES, ...Object.keys(FREE)]);
+    const unknown = Object.keys(AWS_RESOURCE_TYPES).filter((type) => !known.has(type));
+    expect(unknown).toEqual([]);
+    for (const reason of Object.values(FREE)) expect(reason.length).toBeGreaterThan(3);
+  });
+
+  it("has a price in every priced region for every row, each with a source and the month it was read", () => {
+    for (const [sku, row] of Object.entries(PRICES)) {
+      for (const region of PRICED_REGIONS)
+        expect(row.usd[region], `${sku} ${region}`).toBeGreaterThan(0);
+      expect(row.source).toMatch(/^https:\/\/aws\.amazon\.com\/.+ \(Price List offer \w+\)$/);
+      expect(row.read).toMatch(/^\d{4}-\d{2}$/);
+    }
+  });
+});
