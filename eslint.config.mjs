@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "cdktf.out/", ".gen/", "coverage/", "service/"] },
+  { ignores: ["node_modules/", "cdktf.out/", ".gen/", "coverage/", "service/", ".base/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
