@@ -371,6 +371,18 @@ export function checkService(
       ),
     );
   }
+  if (service.public && service.capacity.fargateBase === 0 && service.capacity.fargateWeight === 0) {
+    problem(
+      ["capacity", "fargateBase"],
+      0,
+      explain(
+        "leaves every task of a public service on Fargate Spot (fargateWeight is 0 too): one Spot " +
+          "reclaim leaves the load balancer without a target, and a smoke test that gates a release fails",
+        "at least 1 when fargateWeight is 0, for a public service",
+        "set capacity.fargateBase: 1 (one on-demand task, the rest on Spot), or fargateWeight above 0",
+      ),
+    );
+  }
   const { minCount, maxCount } = service.autoscaling;
   if (minCount > maxCount) {
     problem(

@@ -2,7 +2,8 @@ import type { EnvironmentInput } from "../schema";
 
 /**
  * Staging: production's shape at a fraction of its cost. One NAT gateway (its AZ is a single
- * point of failure for egress, acceptable here), one task on Fargate Spot, a single-AZ database
+ * point of failure for egress, acceptable here), the API's one task on-demand and any more on
+ * Fargate Spot, the worker on Spot (its queue waits out a reclaim), a single-AZ database
  * with a week of backups, logs kept 30 days.
  */
 const staging: EnvironmentInput = {
@@ -47,7 +48,9 @@ const staging: EnvironmentInput = {
       memoryMiB: 1024,
       desiredCount: 1,
       autoscaling: { minCount: 1, maxCount: 2 },
-      capacity: { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 },
+      // The first task on-demand, so a Spot reclaim never leaves the smoke test that gates every
+      // production release without a target; a scale-out goes to Spot.
+      capacity: { fargateBase: 1, fargateWeight: 0, fargateSpotWeight: 1 },
       logRetentionDays: 30,
       uses: { database: true, tables: { items: "readWrite" }, topics: { events: "publish" } },
     },
