@@ -5,7 +5,11 @@ import { bareStack, onlyResource, synth } from "../helpers";
 const ACCOUNT = "111111111111";
 
 /** GIVEN a bare stack with the environment's key for these key-using services. */
-function dataKey(services: KeyUsingService[], topicsDeliverToQueues: boolean) {
+function dataKey(
+  services: KeyUsingService[],
+  topicsDeliverToQueues: boolean,
+  preventDestroy = true,
+) {
   const stack = bareStack();
   new DataKey(stack, "data-key", {
     namePrefix: "orbit-test",
@@ -13,6 +17,7 @@ function dataKey(services: KeyUsingService[], topicsDeliverToQueues: boolean) {
     accountId: ACCOUNT,
     services,
     topicsDeliverToQueues,
+    preventDestroy,
   });
   const key = onlyResource(synth(stack), "aws_kms_key");
   const statements = JSON.parse(key.policy as string).Statement as Record<string, unknown>[];
@@ -29,6 +34,12 @@ describe("data key", () => {
       deletion_window_in_days: 30,
       lifecycle: { prevent_destroy: true },
     });
+  });
+
+  it("without protected data to outlive, terraform destroy may schedule its deletion", () => {
+    const key = dataKey(["sqs"], false, false).key;
+    expect(key.lifecycle).toEqual({ prevent_destroy: false });
+    expect(key.deletion_window_in_days).toBe(30);
   });
 
   it("admits the account to administer but not use it, and logs and alarms for this account only", () => {

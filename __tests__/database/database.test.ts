@@ -92,7 +92,7 @@ describe("database", () => {
       deletion_protection: true,
       lifecycle: { prevent_destroy: true },
       skip_final_snapshot: false,
-      final_snapshot_identifier: "orbit-prod-db-final",
+      final_snapshot_identifier: 'orbit-prod-db-final-${formatdate("YYYYMMDDhhmmss", timestamp())}',
       multi_az: true,
       backup_retention_period: 30,
       backup_window: "02:00-03:00",
@@ -108,7 +108,8 @@ describe("database", () => {
       backup_retention_period: 7,
       deletion_protection: false,
       skip_final_snapshot: false,
-      final_snapshot_identifier: "orbit-staging-db-final",
+      final_snapshot_identifier:
+        'orbit-staging-db-final-${formatdate("YYYYMMDDhhmmss", timestamp())}',
     });
   });
 

@@ -39,12 +39,18 @@ export interface DataKeyProps {
   readonly services: readonly KeyUsingService[];
   /** Whether a queue subscribes to a topic: SNS then encrypts what it delivers with the key. */
   readonly topicsDeliverToQueues: boolean;
+  /**
+   * Whether `terraform destroy` must refuse to schedule the key's deletion (`prevent_destroy`):
+   * where anything it encrypts is itself protected, since that data is unreadable without it.
+   */
+  readonly preventDestroy: boolean;
 }
 
 /**
  * One customer-managed KMS key per environment for its data: the database and its backups,
  * Performance Insights, the master user secret, the table, the queues, the topics and the log
- * groups. Rotated yearly; a deleted key waits 30 days.
+ * groups. Rotated yearly; a deleted key waits 30 days (and can be restored meanwhile); `prevent_destroy`
+ * where the data it encrypts is protected, so a non-production environment can be torn down.
  *
  * The key policy admits:
  * - the account, to administer the key but not to use it directly;
@@ -150,7 +156,7 @@ export class DataKey extends Construct {
       rotationPeriodInDays: 365,
       deletionWindowInDays: 30,
       policy: Lazy.stringValue({ produce: () => policyDocument(...statements, ...this.admitted) }),
-      lifecycle: { preventDestroy: true },
+      lifecycle: { preventDestroy: props.preventDestroy },
     });
     this.accountId = accountId;
     new KmsAlias(this, "alias", {

@@ -5,6 +5,7 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { DATABASE_PORT, type DatabaseSettings } from "./settings";
 
@@ -111,7 +112,10 @@ export class Database extends Construct {
       copyTagsToSnapshot: true,
       deleteAutomatedBackups: false,
       skipFinalSnapshot: false,
-      finalSnapshotIdentifier: `${props.namePrefix}-db-final`,
+      // Unique per instance: the time of its creation, kept (ignore_changes) for its life, so a
+      // second replacement or destroy never meets DBSnapshotAlreadyExists. Built-in functions
+      // only: no provider to install for a random suffix.
+      finalSnapshotIdentifier: `${props.namePrefix}-db-final-${Fn.formatdate("YYYYMMDDhhmmss", Fn.timestamp())}`,
       deletionProtection: props.deletionProtection,
       performanceInsightsEnabled: true,
       performanceInsightsKmsKeyId: props.kmsKeyArn,
@@ -121,7 +125,10 @@ export class Database extends Construct {
       applyImmediately: false,
       // The monitoring role must hold its permissions before RDS first publishes with it.
       dependsOn: [...logGroups, ...(this.monitoringPolicy ? [this.monitoringPolicy] : [])],
-      lifecycle: { preventDestroy: props.deletionProtection },
+      lifecycle: {
+        preventDestroy: props.deletionProtection,
+        ignoreChanges: ["final_snapshot_identifier"],
+      },
     });
     this.masterSecretArn = this.instance.masterUserSecret.get(0).secretArn;
   }

@@ -103,6 +103,11 @@ export class EnvironmentStack extends PlatformStack {
       accountId,
       services: keyUsingServices(env),
       topicsDeliverToQueues: Object.values(env.queues).some((q) => q.subscribesTo.length > 0),
+      // The key outlives what it protects: kept where the tier or any protected data needs it.
+      preventDestroy:
+        env.tier === "production" ||
+        env.database?.deletionProtection === true ||
+        Object.values(env.tables).some((t) => t.deletionProtection),
     });
     const kmsKeyArn = this.dataKey.key.arn;
 
