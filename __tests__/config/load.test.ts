@@ -133,7 +133,12 @@ describe("invalid configuration is rejected with the field, the value, what is a
       () =>
         configWith("staging", {
           services: {
-            worker: { public: {}, command: undefined, autoscaling: { backlogPerTask: undefined } },
+            worker: {
+              public: {},
+              command: undefined,
+              autoscaling: { backlogPerTask: undefined },
+              capacity: { fargateBase: 1 },
+            },
           },
         }),
       /^staging\.services\.worker\.public\.paths: .* service api's too/,

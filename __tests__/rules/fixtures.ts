@@ -129,7 +129,9 @@ export function servicePath(options: ServicePathOptions = {}): StackJson {
     aws_lb_target_group: {
       targets: {
         ...meta("targets"),
-        name: "app-tg",
+        // As the platform writes it (PLAT-11): a digest of what forces replacement, created first.
+        name: "app-tg-1a2b3c",
+        lifecycle: { create_before_destroy: true },
         port: options.targetGroupPort ?? port,
         health_check: { port: "traffic-port", interval: 10, healthy_threshold: 2 },
         deregistration_delay: "30",

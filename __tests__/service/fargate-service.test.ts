@@ -202,7 +202,10 @@ describe("every service", () => {
         .map((r) => r.name)
         .sort(),
     ).toEqual(["orbit-test-worker-task", "orbit-test-worker-task-execution"]);
-    expect(onlyResource(json, "aws_security_group").name).toBe("orbit-test-worker");
+    expect(onlyResource(json, "aws_security_group")).toMatchObject({
+      name_prefix: "orbit-test-worker-",
+      tags: { Name: "orbit-test-worker" },
+    });
   });
 
   it("gets its name, its version and a drain deadline 5 s inside its stop timeout", () => {
@@ -440,12 +443,17 @@ describe("services in the environment stack", () => {
     );
   });
 
-  it("staging runs both on Fargate Spot only, as configured", () => {
+  it("staging runs the API's first task on-demand and the rest mostly on Spot, the worker on Spot only", () => {
     const staging = synth(environmentStack("staging"));
-    for (const service of Object.values(resourcesOf(staging, "aws_ecs_service"))) {
-      expect(service.capacity_provider_strategy).toEqual([
-        { capacity_provider: "FARGATE_SPOT", base: 0, weight: 1 },
-      ]);
-    }
+    const strategy = (name: string) =>
+      Object.values(resourcesOf(staging, "aws_ecs_service")).find((s) => s.name === name)!
+        .capacity_provider_strategy;
+    expect(strategy("orbit-staging-api")).toEqual([
+      { capacity_provider: "FARGATE", base: 1, weight: 1 },
+      { capacity_provider: "FARGATE_SPOT", base: 0, weight: 3 },
+    ]);
+    expect(strategy("orbit-staging-worker")).toEqual([
+      { capacity_provider: "FARGATE_SPOT", base: 0, weight: 1 },
+    ]);
   });
 });

@@ -23,7 +23,7 @@ describe("a public service's capacity survives a Spot reclaim", () => {
   it("accepts one on-demand base task with the rest on Spot, and a worker entirely on Spot", () => {
     const config = configWith("staging", {
       services: {
-        api: { capacity: { fargateBase: 1, fargateWeight: 0, fargateSpotWeight: 1 } },
+        api: { capacity: { fargateBase: 1, fargateWeight: 1, fargateSpotWeight: 3 } },
         worker: { capacity: { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 1 } },
       },
     });

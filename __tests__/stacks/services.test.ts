@@ -15,7 +15,9 @@ const staging = synth(environmentStack("staging"));
 const prod = synth(environmentStack("prod"));
 
 const byName = (json: StackJson, type: string, name: string) => {
-  const found = Object.entries(resourcesOf(json, type)).find(([, r]) => r.name === name);
+  const found = Object.entries(resourcesOf(json, type)).find(
+    ([, r]) => r.name === name || (r.tags as Record<string, string> | undefined)?.Name === name,
+  );
   if (!found) throw new Error(`no ${type} named ${name}`);
   return { address: found[0], values: found[1] };
 };

@@ -459,7 +459,15 @@ describe("supply chain", () => {
       const steps = stepsOf(j);
       const checkout = steps.findIndex((s) => action(s) === "actions/checkout");
       for (const s of steps.filter((s) => action(s) === "actions/checkout")) {
-        expect(s.with, label).toEqual({ "persist-credentials": false });
+        // No credentials kept; a second checkout may only name the base commit and its own path.
+        const { ref, path, ...rest } = (s.with ?? {}) as Record<string, unknown>;
+        expect(rest, label).toEqual({ "persist-credentials": false });
+        if (ref !== undefined || path !== undefined) {
+          expect({ ref, path }, label).toEqual({
+            ref: "${{ github.event.pull_request.base.sha }}",
+            path: ".base",
+          });
+        }
       }
       steps.forEach((s, index) => {
         if (s.uses?.startsWith("./") || action(s) === "actions/download-artifact") {

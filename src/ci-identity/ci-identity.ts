@@ -159,6 +159,10 @@ export class CiAccountIdentity extends Construct {
         description:
           "Permissions boundary of the CI deploy roles and of every role they create: no privilege escalation",
         policy: policyDocument(...this.boundaryStatements(boundaryArn)),
+        // Every role of the account names the boundary by its ARN, so it cannot take a name
+        // prefix; its description forces a replacement AWS refuses while roles carry it
+        // (DeleteConflict): it keeps its first description (PLAT-11).
+        lifecycle: { ignoreChanges: ["description"] },
       });
       for (const deployment of props.deployments) {
         const role = this.githubRole(

@@ -4,7 +4,7 @@ import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { DATABASE_PORT, type DatabaseSettings } from "./settings";
@@ -16,6 +16,7 @@ export const DATABASE_CREDENTIALS_ACTIONS: readonly string[] = ["secretsmanager:
 /** KMS use through Secrets Manager, which decrypts the secret with the caller's permissions. */
 export const DATABASE_CREDENTIALS_KEY_ACTIONS: readonly string[] = ["kms:Decrypt"];
 import { keyUseVia, policyDocument, serviceTrustPolicy, type Grantee } from "../lib/iam";
+import { securityGroup } from "../network/security-group";
 
 /** Logs PostgreSQL sends to CloudWatch. */
 const LOG_EXPORTS = ["postgresql", "upgrade"];
@@ -67,11 +68,10 @@ export class Database extends Construct {
       description: "Isolated subnets: no route beyond the VPC",
       subnetIds: [...props.subnetIds],
     });
-    this.securityGroup = new SecurityGroup(this, "sg", {
+    this.securityGroup = securityGroup(this, "sg", {
       name: `${props.namePrefix}-db`,
       description: "Database: PostgreSQL from the service only",
       vpcId: props.vpcId,
-      tags: { Name: `${props.namePrefix}-db` },
     });
     const parameters = this.createParameterGroup();
     const logGroups = LOG_EXPORTS.map(

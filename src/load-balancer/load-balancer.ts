@@ -5,7 +5,7 @@ import { LbListener, type LbListenerDefaultAction } from "@cdktf/provider-aws/li
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
@@ -15,6 +15,7 @@ import { Construct } from "constructs";
 import { createHash } from "node:crypto";
 import { suppressRule } from "../rules/suppressions";
 import { AccessLogBucket } from "./access-log-bucket";
+import { securityGroup } from "../network/security-group";
 
 /** Six hex digits of a stable hash of `values`, to make a name unique per configuration. */
 export function digest(values: Readonly<Record<string, unknown>>): string {
@@ -170,11 +171,10 @@ export class LoadBalancer extends Construct {
   }
 
   private createSecurityGroup(): SecurityGroup {
-    const sg = new SecurityGroup(this, "sg", {
+    const sg = securityGroup(this, "sg", {
       name: `${this.props.namePrefix}-alb`,
       description: "Load balancer: HTTPS (and HTTP, which only redirects) from the internet",
       vpcId: this.props.vpcId,
-      tags: { Name: `${this.props.namePrefix}-alb` },
     });
     const ports = this.props.tls ? [443, 80] : [80];
     for (const port of ports) {

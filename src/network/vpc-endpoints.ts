@@ -1,7 +1,8 @@
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
+import { securityGroup } from "./security-group";
 
 /**
  * What every Fargate task in a private subnet without NAT needs to start and run: `ecr.api` and
@@ -72,11 +73,10 @@ export class VpcEndpoints extends Construct {
   constructor(scope: Construct, id: string, props: VpcEndpointsProps) {
     super(scope, id);
 
-    this.securityGroup = new SecurityGroup(this, "sg", {
+    this.securityGroup = securityGroup(this, "sg", {
       name: `${props.namePrefix}-endpoints`,
       description: "VPC interface endpoints: HTTPS from inside the VPC only",
       vpcId: props.vpcId,
-      tags: { Name: `${props.namePrefix}-endpoints` },
     });
     new VpcSecurityGroupIngressRule(this, "https-from-vpc", {
       securityGroupId: this.securityGroup.id,

@@ -124,6 +124,14 @@ export const NAME_LIMITS: readonly NameLimit[] = [
     allowed: "printable ASCII, not starting with sg-",
   },
   {
+    // Terraform appends 26 characters to a prefix; the provider refuses prefixes over 100.
+    type: "aws_security_group",
+    attribute: "name_prefix",
+    max: 100,
+    pattern: /^(?!sg-)[\w .:/()#,@[\]+=&;{}!$*-]+$/,
+    allowed: "printable ASCII, not starting with sg-",
+  },
+  {
     type: "aws_cloudwatch_log_group",
     attribute: "name",
     max: 512,

@@ -8,6 +8,7 @@ import { monthlyBudget } from "./monthly-budget";
 import { nameLimits } from "./name-limits";
 import { natLessReachability } from "./nat-less-reachability";
 import { portAlignment } from "./port-alignment";
+import { replacementSafety } from "./replacement-safety";
 import type { Finding, Level, Rule, RuleContext, Verdict } from "./rule";
 import { suppressionFor, type Suppression } from "./suppressions";
 import { trafficMatrix } from "./traffic-matrix";
@@ -24,6 +25,7 @@ export const PLATFORM_RULES: readonly Rule[] = [
   dataProtection,
   awsServiceMap,
   monthlyBudget,
+  replacementSafety,
 ];
 
 export interface RuleOutcome {

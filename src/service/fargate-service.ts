@@ -6,13 +6,14 @@ import {
   type EcsServiceCapacityProviderStrategy,
 } from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { Cluster } from "./cluster";
 import type { ServiceSettings } from "./settings";
 import { TaskRoles } from "./task-roles";
+import { securityGroup } from "../network/security-group";
 
 /** The container's name in the task definition; the target group registers it. */
 export const CONTAINER_NAME = "app";
@@ -244,13 +245,12 @@ export class FargateService extends Construct {
   }
 
   private createSecurityGroup(name: string): SecurityGroup {
-    const sg = new SecurityGroup(this, "sg", {
+    const sg = securityGroup(this, "sg", {
       name,
       description: this.props.loadBalancing
         ? "Service tasks: ingress only from the load balancer; egress only as declared"
         : "Worker tasks: no ingress at all; egress only as declared",
       vpcId: this.props.vpcId,
-      tags: { Name: name },
     });
     new VpcSecurityGroupEgressRule(this, "egress-https", {
       securityGroupId: sg.id,

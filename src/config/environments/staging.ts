@@ -49,8 +49,8 @@ const staging: EnvironmentInput = {
       desiredCount: 1,
       autoscaling: { minCount: 1, maxCount: 2 },
       // The first task on-demand, so a Spot reclaim never leaves the smoke test that gates every
-      // production release without a target; a scale-out goes to Spot.
-      capacity: { fargateBase: 1, fargateWeight: 0, fargateSpotWeight: 1 },
+      // production release without a target; tasks beyond it go 1:3 to on-demand and Spot.
+      capacity: { fargateBase: 1, fargateWeight: 1, fargateSpotWeight: 3 },
       logRetentionDays: 30,
       uses: { database: true, tables: { items: "readWrite" }, topics: { events: "publish" } },
     },
