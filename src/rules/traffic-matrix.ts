@@ -217,8 +217,16 @@ export const trafficMatrix: Rule = {
       .resources("aws_vpc_endpoint")
       .some((e) => e.values.vpc_endpoint_type === "Interface");
 
+    // The internet reaches the load balancer on the ports its listeners serve (443 and 80 with
+    // TLS; 80 alone without), and on no other of the two.
+    const listenerPorts = new Set(
+      stack
+        .resources("aws_lb_listener")
+        .filter((l) => stack.refersTo(l.values.load_balancer_arn, publicPath!.loadBalancer!))
+        .map((l) => Number(l.values.port)),
+    );
     for (const port of alb ? [443, 80] : [])
-      flow(internet, alb!, port, "allowed", [
+      flow(internet, alb!, port, listenerPorts.has(port) ? "allowed" : "denied", [
         { layer: "routes (internet gateway)", allows: publicRoute },
       ]);
     for (const { path, side, usesDatabase } of services) {
