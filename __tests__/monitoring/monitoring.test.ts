@@ -315,12 +315,13 @@ describe("logs", () => {
     }
   });
 
-  it("save the seed's Logs Insights queries against every service's log group", () => {
+  it("save the Logs Insights queries against every service's log group", () => {
     const queries = Object.values(resourcesOf(json, "aws_cloudwatch_query_definition"));
-    expect(queries.map((q) => q.name)).toEqual([
-      "orbit-prod/errors-for-a-user",
+    expect(queries.map((q) => q.name).sort()).toEqual([
       "orbit-prod/latency-percentiles",
       "orbit-prod/one-request",
+      "orbit-prod/recent-errors",
+      "orbit-prod/slowest-requests",
     ]);
     for (const query of queries) {
       expect(query.log_group_names).toEqual([
@@ -328,9 +329,17 @@ describe("logs", () => {
         "${aws_cloudwatch_log_group.service_worker_logs.name}",
       ]);
     }
-    expect(queries[0]!.query_string).toMatch(/filter user_id = .*\n\| filter level = "ERROR"/);
-    expect(queries[1]!.query_string).toMatch(/pct\(latency_ms, 50\).*pct\(latency_ms, 99\)/);
-    expect(queries[2]!.query_string).toMatch(/filter correlation_id = /);
+    const query = (name: string) => queries.find((q) => q.name === `orbit-prod/${name}`)!;
+    expect(query("recent-errors").query_string).toMatch(
+      /filter level = "ERROR"\n\| sort @timestamp desc/,
+    );
+    expect(query("latency-percentiles").query_string).toMatch(
+      /pct\(latency_ms, 50\).*pct\(latency_ms, 99\)/,
+    );
+    expect(query("slowest-requests").query_string).toMatch(/sort latency_ms desc/);
+    expect(query("one-request").query_string).toMatch(
+      /filter correlation_id = "PASTE-A-CORRELATION-ID"/,
+    );
   });
 });
 
@@ -346,12 +355,12 @@ describe("dashboard", () => {
     expect(body.widgets.map((w) => [(w as unknown as Resource).y, w.properties.title])).toEqual([
       [0, "api: latency (p50, p99) and requests"],
       [0, "api: error rate (% of requests answered 5xx) and ERROR lines"],
-      [6, "api: CPU and memory (% of task size)"],
-      [6, "api: running tasks and healthy targets"],
+      [6, "api: CPU, memory and disk (% of task size)"],
+      [6, "api: running tasks, deployments and healthy targets"],
       [12, "worker: queue depth, age and dead letters"],
       [12, "worker: error log lines"],
-      [18, "worker: CPU and memory (% of task size)"],
-      [18, "worker: running tasks"],
+      [18, "worker: CPU, memory and disk (% of task size)"],
+      [18, "worker: running tasks, deployments"],
       [24, "Database: CPU, connections, latency"],
       [24, "Alarms"],
     ]);

@@ -75,11 +75,14 @@ export interface MonitoringProps {
   readonly resources: MonitoredResources;
 }
 
-/** The saved Logs Insights queries, by name; `{}` placeholders are for the operator to fill in. */
+/**
+ * The saved Logs Insights queries, by name, over the fields every service logs (service/README.md:
+ * level, message, correlation_id, http_method, http_path, http_status, latency_ms). The one value
+ * an operator supplies is spelt as a placeholder, never as a sample that could match.
+ */
 export const LOG_QUERIES: Readonly<Record<string, string>> = {
-  "errors-for-a-user": [
-    "fields @timestamp, correlation_id, message, http_path, http_status",
-    '| filter user_id = "user-456"',
+  "recent-errors": [
+    "fields @timestamp, correlation_id, message, http_method, http_path, http_status",
     '| filter level = "ERROR"',
     "| sort @timestamp desc",
     "| limit 100",
@@ -88,9 +91,15 @@ export const LOG_QUERIES: Readonly<Record<string, string>> = {
     "filter ispresent(latency_ms)",
     "| stats pct(latency_ms, 50) as p50, pct(latency_ms, 90) as p90, pct(latency_ms, 99) as p99, count(*) as requests by bin(5m)",
   ].join("\n"),
+  "slowest-requests": [
+    "fields @timestamp, correlation_id, http_method, http_path, http_status, latency_ms",
+    "| filter ispresent(latency_ms)",
+    "| sort latency_ms desc",
+    "| limit 50",
+  ].join("\n"),
   "one-request": [
     "fields @timestamp, level, message, http_method, http_path, http_status, latency_ms",
-    '| filter correlation_id = "req-abc123"',
+    '| filter correlation_id = "PASTE-A-CORRELATION-ID"',
     "| sort @timestamp asc",
   ].join("\n"),
 };
@@ -312,7 +321,8 @@ export class Monitoring extends Construct implements AlertsTopic {
         treatMissingData: "notBreaching",
       });
     }
-    // Silence from Container Insights means no task is reporting: that is the emergency.
+    // Container Insights reports the count, 0 included, while the service exists: a gap is the
+    // metric pipeline's, not an outage, and keeps the alarm where it is.
     this.alarm(`${n}-running-tasks`, {
       alarmDescription: `Fewer ${n} tasks run than the autoscaling minimum.`,
       namespace: "ECS/ContainerInsights",
@@ -322,7 +332,7 @@ export class Monitoring extends Construct implements AlertsTopic {
       comparisonOperator: "LessThanThreshold",
       threshold: svc.minTaskCount,
       minutes: t.runningTasksMinutes,
-      treatMissingData: "breaching",
+      treatMissingData: "missing",
     });
     this.alarm(`${n}-memory`, {
       alarmDescription: `${n}'s tasks use most of their memory: the next step is an OOM kill (exit 137).`,
@@ -412,6 +422,8 @@ export class Monitoring extends Construct implements AlertsTopic {
 
   private createDatabaseAlarms(db: { identifier: string; allocatedStorageGiB: number }): void {
     const t = this.props.thresholds;
+    // A gap in RDS metrics (a maintenance reboot, a delayed publish) is not an outage: the alarms
+    // keep their state through it, and the services' 5xx and connection alarms catch a real one.
     const database = { DBInstanceIdentifier: db.identifier };
     this.alarm("database-cpu", {
       alarmDescription: "The database is CPU-bound: slow queries or an undersized instance.",
@@ -422,7 +434,7 @@ export class Monitoring extends Construct implements AlertsTopic {
       comparisonOperator: "GreaterThanThreshold",
       threshold: t.databaseCpuPercent,
       minutes: t.databaseCpuMinutes,
-      treatMissingData: "breaching",
+      treatMissingData: "missing",
     });
     this.alarm("database-free-storage", {
       alarmDescription: "Free storage is low. Storage autoscaling grows it; check it has room to.",
@@ -437,7 +449,7 @@ export class Monitoring extends Construct implements AlertsTopic {
       ),
       periodSeconds: 300,
       minutes: 5,
-      treatMissingData: "breaching",
+      treatMissingData: "missing",
     });
     this.alarm("database-connections", {
       alarmDescription: "Connections approach the instance's limit: a leak, or too many tasks.",
@@ -553,11 +565,24 @@ export class Monitoring extends Construct implements AlertsTopic {
         ]);
         y += 6;
       }
-      graph(`${svc.name}: CPU and memory (% of task size)`, 0, [
+      graph(`${svc.name}: CPU, memory and disk (% of task size)`, 0, [
         ["AWS/ECS", "CPUUtilization", ...ecs, { stat: "Average", label: "CPU" }],
         ["AWS/ECS", "MemoryUtilization", ...ecs, { stat: "Average", label: "memory" }],
+        [
+          "ECS/ContainerInsights",
+          "EphemeralStorageUtilized",
+          ...ecs,
+          { id: "diskUsed", stat: "Maximum", visible: false },
+        ],
+        [
+          "ECS/ContainerInsights",
+          "EphemeralStorageReserved",
+          ...ecs,
+          { id: "diskSize", stat: "Maximum", visible: false },
+        ],
+        [{ expression: "100 * diskUsed / MAX([diskSize, 1])", label: "disk", id: "disk" }],
       ]);
-      graph(`${svc.name}: running tasks${tg ? " and healthy targets" : ""}`, 12, [
+      graph(`${svc.name}: running tasks, deployments${tg ? " and healthy targets" : ""}`, 12, [
         [
           "ECS/ContainerInsights",
           "RunningTaskCount",
@@ -569,6 +594,13 @@ export class Monitoring extends Construct implements AlertsTopic {
           "DesiredTaskCount",
           ...ecs,
           { stat: "Maximum", label: "desired" },
+        ],
+        // Above 1 while a deployment rolls: when each release ran, and how long it took.
+        [
+          "ECS/ContainerInsights",
+          "DeploymentCount",
+          ...ecs,
+          { stat: "Maximum", label: "deployments in progress" },
         ],
         ...(tg
           ? [
