@@ -30,9 +30,34 @@ describe("PLAT-8 data protection", () => {
       context,
     );
     expect(result.findings.map((f) => f.message)).toEqual([
-      "aws_db_instance.db lacks deletion_protection = true",
-      "aws_db_instance.db lacks a final snapshot",
-      "aws_db_instance.db lacks lifecycle.prevent_destroy",
+      expect.stringMatching(
+        /^aws_db_instance\.db lacks deletion_protection = true; it is set in code/,
+      ),
+      expect.stringMatching(/^aws_db_instance\.db lacks a final snapshot; it is set in code/),
+      expect.stringMatching(
+        /^aws_db_instance\.db lacks lifecycle\.prevent_destroy; it is set in code/,
+      ),
+    ]);
+  });
+
+  it("names the configuration field where one sets the attribute: the field, the value, what is allowed, the fix", () => {
+    const json = database({ deletion_protection: false, backup_retention_period: 3 });
+    const db = json.resource.aws_db_instance.db as Record<string, unknown>;
+    db["//"] = { metadata: { path: "prod/database/instance" } };
+    const table = {
+      "//": { metadata: { path: "prod/table-items/table" } },
+      deletion_protection_enabled: false,
+      point_in_time_recovery: { enabled: true },
+      lifecycle: { prevent_destroy: true },
+    };
+    const result = dataProtection.check(
+      model({ resource: { ...json.resource, aws_dynamodb_table: { items: table } } }, "prod"),
+      context,
+    );
+    expect(result.findings.map((f) => f.message)).toEqual([
+      "prod.database.deletionProtection: false; allowed: true where data is protected (a production tier); fix: set prod.database.deletionProtection to true (aws_db_instance.db lacks deletion_protection = true)",
+      "prod.database.backupRetentionDays: 3; allowed: 7 or more where data is protected (a production tier); fix: set prod.database.backupRetentionDays to 7 or more (aws_db_instance.db lacks backups of at least 7 days (backup_retention_period))",
+      "prod.tables.items.deletionProtection: false; allowed: true where data is protected (a production tier); fix: set prod.tables.items.deletionProtection to true (aws_dynamodb_table.items lacks deletion_protection_enabled = true)",
     ]);
   });
 
@@ -41,7 +66,7 @@ describe("PLAT-8 data protection", () => {
       resource: { aws_s3_bucket: { state: { lifecycle: { prevent_destroy: true } } } },
     };
     expect(dataProtection.check(model(json), context).findings.map((f) => f.message)).toEqual([
-      "aws_s3_bucket.state lacks versioning",
+      expect.stringMatching(/^aws_s3_bucket\.state lacks versioning; it is set in code/),
     ]);
   });
 

@@ -15,7 +15,7 @@ describe("PLAT-5 Fargate sizing", () => {
       {
         paths: ["fixture/task"],
         message:
-          "aws_ecs_task_definition.task: memory 4096 MiB is not valid with cpu 256; use 512, 1024 or 2048",
+          "aws_ecs_task_definition.task memory: 4096 is not valid with cpu 256; allowed: 512, 1024 or 2048; fix: use one of those, or change aws_ecs_task_definition.task cpu (aws_ecs_task_definition.task)",
       },
     ]);
   });

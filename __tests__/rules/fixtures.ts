@@ -138,8 +138,16 @@ export function servicePath(options: ServicePathOptions = {}): StackJson {
       },
     },
     aws_lb_listener: {
+      http: {
+        load_balancer_arn: ref("aws_lb.alb", "arn"),
+        port: 80,
+        protocol: "HTTP",
+        default_action: [{ type: "redirect", redirect: { port: "443", protocol: "HTTPS" } }],
+      },
       https: {
         load_balancer_arn: ref("aws_lb.alb", "arn"),
+        port: 443,
+        protocol: "HTTPS",
         default_action: [
           options.forwardByDefaultAction
             ? { type: "forward", target_group_arn: ref("aws_lb_target_group.targets", "arn") }

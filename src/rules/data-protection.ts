@@ -1,3 +1,4 @@
+import { configField } from "./config-fields";
 import { block, type Resource, type StackModel } from "./model";
 import { fromFindings, notApplicable, type Finding, type Rule } from "./rule";
 
@@ -27,9 +28,22 @@ export const dataProtection: Rule = {
   check(stack, context) {
     if (!context.protectData) return notApplicable();
     const findings: Finding[] = [];
-    const demand = (resource: Resource, ok: boolean, what: string) => {
-      if (!ok)
-        findings.push({ paths: [resource.path], message: `${resource.address} lacks ${what}` });
+    // Names the configuration field where one sets it: `prod.database.deletionProtection: false;
+    // allowed: true; fix: ...`, then the Terraform address; else says that code sets it.
+    const demand = (
+      resource: Resource,
+      ok: boolean,
+      what: string,
+      setting?: { attribute: string; allowed: string },
+    ) => {
+      if (ok) return;
+      const field = setting && configField(stack.name, resource, setting.attribute);
+      findings.push({
+        paths: [resource.path],
+        message: field
+          ? `${field}: ${JSON.stringify(resource.values[setting!.attribute] ?? null)}; allowed: ${setting!.allowed} where data is protected (a production tier); fix: set ${field} to ${setting!.allowed} (${resource.address} lacks ${what})`
+          : `${resource.address} lacks ${what}; it is set in code, not configuration: restore it in the construct of ${resource.path}`,
+      });
     };
     const stateful = [
       ...stack.resources("aws_db_instance"),
@@ -39,11 +53,15 @@ export const dataProtection: Rule = {
     ];
     if (stateful.length === 0) return notApplicable();
     for (const db of stack.resources("aws_db_instance")) {
-      demand(db, db.values.deletion_protection === true, "deletion_protection = true");
+      demand(db, db.values.deletion_protection === true, "deletion_protection = true", {
+        attribute: "deletion_protection",
+        allowed: "true",
+      });
       demand(
         db,
         Number(db.values.backup_retention_period ?? 0) >= 7,
         "backups of at least 7 days (backup_retention_period)",
+        { attribute: "backup_retention_period", allowed: "7 or more" },
       );
       demand(
         db,
@@ -56,6 +74,7 @@ export const dataProtection: Rule = {
         table,
         table.values.deletion_protection_enabled === true,
         "deletion_protection_enabled = true",
+        { attribute: "deletion_protection_enabled", allowed: "true" },
       );
       demand(
         table,

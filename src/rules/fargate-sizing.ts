@@ -1,3 +1,4 @@
+import { configField } from "./config-fields";
 import { describeMemoryValues, validMemoryFor } from "../lib/fargate";
 import { list } from "./model";
 import { fromFindings, notApplicable, type Finding, type Rule } from "./rule";
@@ -19,26 +20,28 @@ export const fargateSizing: Rule = {
     if (tasks.length === 0) return notApplicable();
     const findings: Finding[] = [];
     for (const task of tasks) {
+      const field = (attribute: string) =>
+        configField(stack.name, task, attribute) ?? `${task.address} ${attribute}`;
       const cpu = Number(task.values.cpu);
       const memory = Number(task.values.memory);
       const valid = validMemoryFor(cpu);
       if (valid.length === 0) {
         findings.push({
           paths: [task.path],
-          message: `${task.address}: cpu ${cpu} is not a Fargate size`,
+          message: `${field("cpu")}: ${cpu} is not a Fargate size; allowed: 256, 512, 1024, 2048, 4096, 8192, 16384; fix: set one of those (${task.address})`,
         });
       } else if (!valid.includes(memory)) {
         findings.push({
           paths: [task.path],
-          message: `${task.address}: memory ${memory} MiB is not valid with cpu ${cpu}; use ${describeMemoryValues(valid)}`,
+          message: `${field("memory")}: ${memory} is not valid with cpu ${cpu}; allowed: ${describeMemoryValues(valid)}; fix: use one of those, or change ${field("cpu")} (${task.address})`,
         });
       } else if (memory < context.memoryHeadroomMiB) {
         findings.push({
           paths: [task.path],
           level: "warning",
           message:
-            `${task.address}: ${memory} MiB is below the ${context.memoryHeadroomMiB} MiB headroom for the runtime ` +
-            `(seed 000: 512 MiB was OOM-killed, exit 137); raise service.memoryMiB`,
+            `${field("memory")}: ${memory} MiB is below the ${context.memoryHeadroomMiB} MiB headroom for the runtime ` +
+            `(seed 000: 512 MiB was OOM-killed, exit 137); fix: raise ${field("memory")}, or lower ${stack.name}.guardrails.memoryHeadroomMiB if measured (${task.address})`,
         });
       }
     }

@@ -192,7 +192,7 @@ export const nameLimits: Rule = {
         if (name.length > limit.max) {
           findings.push({
             paths: [resource.path],
-            message: `${resource.address}: ${limit.attribute} "${name}" is ${name.length} characters; AWS allows ${limit.max}. Shorten the project name or the id`,
+            message: `${resource.address}: ${limit.attribute} "${name}" is ${name.length} characters; AWS allows ${limit.max}; fix: shorten project.name, the environment's name (its file name) or the name of the ${resource.path.split("/")[1] ?? "resource"} it belongs to, which the name is made of`,
           });
         } else if (!limit.pattern.test(name)) {
           findings.push({

@@ -222,7 +222,11 @@ export const trafficMatrix: Rule = {
     const listenerPorts = new Set(
       stack
         .resources("aws_lb_listener")
-        .filter((l) => stack.refersTo(l.values.load_balancer_arn, publicPath!.loadBalancer!))
+        .filter(
+          (l) =>
+            publicPath?.loadBalancer &&
+            stack.refersTo(l.values.load_balancer_arn, publicPath.loadBalancer),
+        )
         .map((l) => Number(l.values.port)),
     );
     for (const port of alb ? [443, 80] : [])
