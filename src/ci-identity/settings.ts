@@ -44,5 +44,13 @@ export const GitHubSchema = z.strictObject({
       "letters, digits, ., _, - and /, not starting or ending with /",
       'use "main"',
     ),
-  ).default("main"),
+  )
+    .refine((branch) => !branch.startsWith("refs/"), {
+      error: explain(
+        "is a full ref, not a branch name",
+        "the branch's short name, e.g. main",
+        'drop the "refs/heads/": the trust policy adds it (ref:refs/heads/<branch>)',
+      ),
+    })
+    .default("main"),
 });

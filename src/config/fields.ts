@@ -14,6 +14,47 @@ export function explain(problem: string, allowed: string, fix: string): string {
 export const AWS_REGION_PATTERN =
   /^(us|eu|ap|sa|ca|me|af|il|mx)-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d$/;
 
+/**
+ * The regions of the commercial `aws` partition (2025). A region AWS opens later is refused until
+ * it is added here, rather than every name of the right shape being accepted and failing at apply.
+ */
+export const KNOWN_REGIONS: ReadonlySet<string> = new Set([
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "ca-west-1",
+  "mx-central-1",
+  "sa-east-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-central-1",
+  "eu-central-2",
+  "eu-north-1",
+  "eu-south-1",
+  "eu-south-2",
+  "af-south-1",
+  "il-central-1",
+  "me-south-1",
+  "me-central-1",
+  "ap-east-1",
+  "ap-east-2",
+  "ap-south-1",
+  "ap-south-2",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-southeast-5",
+  "ap-southeast-6",
+  "ap-southeast-7",
+]);
+
 export const region = z
   .string()
   .regex(
@@ -23,7 +64,14 @@ export const region = z
       "a region of the commercial aws partition such as eu-west-1 or us-east-1",
       "use the region code, not its display name",
     ),
-  );
+  )
+  .refine((value) => !AWS_REGION_PATTERN.test(value) || KNOWN_REGIONS.has(value), {
+    error: explain(
+      "is not a region AWS runs",
+      "a region of the commercial aws partition such as eu-west-1 or us-east-1",
+      "check the code in the AWS console's region list; if AWS opened it after 2025, add it to KNOWN_REGIONS in src/config/fields.ts",
+    ),
+  });
 
 export const accountId = z
   .string()

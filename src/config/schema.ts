@@ -149,6 +149,30 @@ export const EnvironmentSchema = EnvironmentObject.superRefine((env, ctx) => {
       }
     });
   }
+  const certificate = env.loadBalancer.tls?.certificateArn?.split(":");
+  if (certificate && certificate[3] !== env.region) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["loadBalancer", "tls", "certificateArn"],
+      input: env.loadBalancer.tls?.certificateArn,
+      message: explain(
+        `is a certificate of ${certificate[3]}`,
+        `a certificate of ${env.region}: a load balancer serves certificates of its own region only`,
+        `request or import the certificate in ACM in ${env.region}, or use hostedZoneId to have one made`,
+      ),
+    });
+  } else if (certificate && !env.allowedAccountIds.includes(certificate[4]!)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["loadBalancer", "tls", "certificateArn"],
+      input: env.loadBalancer.tls?.certificateArn,
+      message: explain(
+        `belongs to account ${certificate[4]}`,
+        `a certificate of account ${env.allowedAccountIds.join(" or ")}: ACM certificates are not shared across accounts`,
+        "request or import it in the environment's account",
+      ),
+    });
+  }
   for (const [name, service] of Object.entries(env.services)) {
     checkService(service, ctx, ["services", name]);
   }

@@ -122,11 +122,89 @@ export const DatabaseSchema = z.strictObject({
 });
 
 /** Rules across the database's fields; each names the field to change. */
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const WEEK = 7 * 1440;
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** A window as [start, end) in minutes of the week (the end past the start, across midnight). */
+function weekly(start: number, end: number): [number, number] {
+  return [start, end > start ? end : end + WEEK];
+}
+
+/** Whether two intervals of the week overlap, the week wrapping around. */
+function overlap([a, b]: [number, number], [c, d]: [number, number]): boolean {
+  return [-WEEK, 0, WEEK].some((shift) => a < d + shift && c + shift < b);
+}
+
+/**
+ * What RDS refuses at apply and the schema's patterns cannot see: a backup window under 30
+ * minutes, a maintenance window under 30 minutes, and the two overlapping (the backup runs daily).
+ */
+function checkWindows(
+  database: z.output<typeof DatabaseSchema>,
+  ctx: z.RefinementCtx,
+  at: readonly (string | number)[],
+): void {
+  const [backupStart, backupEnd] = database.backupWindow.split("-").map(minutesOf) as [
+    number,
+    number,
+  ];
+  const backupLength = (backupEnd - backupStart + 1440) % 1440;
+  if (backupLength < 30) {
+    ctx.addIssue({
+      code: "custom",
+      path: [...at, "backupWindow"],
+      input: database.backupWindow,
+      message: explain(
+        `is ${backupLength} minutes long`,
+        "at least 30 minutes (RDS refuses shorter)",
+        'widen it, e.g. "02:00-03:00"',
+      ),
+    });
+  }
+  const [from, to] = database.maintenanceWindow.split("-") as [string, string];
+  const weekMinute = (part: string) =>
+    DAYS.indexOf(part.slice(0, 3)) * 1440 + minutesOf(part.slice(4));
+  const maintenance = weekly(weekMinute(from), weekMinute(to));
+  if (maintenance[1] - maintenance[0] < 30) {
+    ctx.addIssue({
+      code: "custom",
+      path: [...at, "maintenanceWindow"],
+      input: database.maintenanceWindow,
+      message: explain(
+        `is ${maintenance[1] - maintenance[0]} minutes long`,
+        "at least 30 minutes (RDS refuses shorter)",
+        'widen it, e.g. "sun:03:30-sun:04:30"',
+      ),
+    });
+  } else if (
+    backupLength >= 30 &&
+    DAYS.some((_, day) =>
+      overlap(
+        weekly(day * 1440 + backupStart, day * 1440 + backupStart + backupLength),
+        maintenance,
+      ),
+    )
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: [...at, "backupWindow"],
+      input: database.backupWindow,
+      message: explain(
+        `overlaps maintenanceWindow ${database.maintenanceWindow} (the backup runs every day)`,
+        "a daily window outside the weekly maintenance window",
+        "move one of them, e.g. backups 02:00-03:00 and maintenance sun:03:30-sun:04:30",
+      ),
+    });
+  }
+}
+
 export function checkDatabase(
   database: z.output<typeof DatabaseSchema>,
   ctx: z.RefinementCtx,
   at: readonly (string | number)[],
 ): void {
+  checkWindows(database, ctx, at);
   if (database.maxAllocatedStorageGiB < database.allocatedStorageGiB) {
     ctx.addIssue({
       code: "custom",
