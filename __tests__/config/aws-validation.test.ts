@@ -106,3 +106,24 @@ describe("what AWS would refuse at apply is refused at synth", () => {
     ).not.toThrow();
   });
 });
+
+describe("tags", () => {
+  it("refuses a tag the platform sets on every resource, naming it and the fix", () => {
+    expect(configProblems(() => configWith("staging", { tags: { Environment: "stage" } }))).toEqual(
+      [
+        expect.stringMatching(
+          /^staging\.tags\.Environment: "stage" is a tag the platform sets on every resource; allowed: any key but Project, Environment, ManagedBy, Name; fix: remove it/,
+        ),
+      ],
+    );
+  });
+
+  it("refuses more tags than AWS allows on a resource, counting the project's, the file's own and the platform's", () => {
+    const many = Object.fromEntries(Array.from({ length: 47 }, (_, i) => [`Key${i}`, "v"]));
+    expect(configProblems(() => configWith("staging", { tags: many }))).toEqual([
+      expect.stringMatching(
+        /^staging\.tags: 53 tags with project\.tags and the platform's are too many; allowed: at most 50/,
+      ),
+    ]);
+  });
+});

@@ -55,6 +55,49 @@ export const committedConfig: PlatformInput = {
   environments: loadEnvironmentFiles() as PlatformInput["environments"],
 };
 
+/** The tags every resource gets from the platform: configuration may not set them. */
+const PLATFORM_TAGS = ["Project", "Environment", "ManagedBy", "Name"];
+/** AWS allows 50 tags per resource. */
+const MAX_TAGS = 50;
+
+/**
+ * The project's and an environment's tags together, as every resource carries them: none of the
+ * platform's own keys (the budget filters on `Environment`, resources name themselves with `Name`),
+ * and within AWS's 50 tags per resource.
+ */
+function tagProblems(
+  name: string,
+  projectTags: Readonly<Record<string, string>>,
+  environmentTags: Readonly<Record<string, string>>,
+): string[] {
+  const problems: string[] = [];
+  for (const [where, tags] of [
+    ["project.tags", projectTags],
+    [`${name}.tags`, environmentTags],
+  ] as const) {
+    for (const key of Object.keys(tags).filter((k) => PLATFORM_TAGS.includes(k)))
+      problems.push(
+        `${where}.${key}: ${JSON.stringify(tags[key])} ` +
+          explain(
+            "is a tag the platform sets on every resource",
+            `any key but ${PLATFORM_TAGS.join(", ")}`,
+            "remove it, or rename it (e.g. Team, CostCenter)",
+          ),
+      );
+  }
+  const count = new Set([
+    ...Object.keys(projectTags),
+    ...Object.keys(environmentTags),
+    ...PLATFORM_TAGS,
+  ]).size;
+  if (count > MAX_TAGS)
+    problems.push(
+      `${name}.tags: ${count} tags with project.tags and the platform's ` +
+        explain("are too many", `at most ${MAX_TAGS} per resource (AWS)`, "remove some"),
+    );
+  return problems;
+}
+
 /** Problems with the set of environments as a whole: names, and the tiers a release needs. */
 function environmentSetProblems(names: readonly string[], tiers: readonly unknown[]): string[] {
   const where = relative(process.cwd(), ENVIRONMENTS_DIR) || ENVIRONMENTS_DIR;
@@ -128,6 +171,8 @@ export function parseConfig(input: PlatformInput = committedConfig): PlatformCon
       continue;
     }
     problems.push(...tierProblems(name, result.data));
+    if (projectResult.success)
+      problems.push(...tagProblems(name, projectResult.data.tags, result.data.tags));
     if (result.data.tier !== "production" && !result.data.loadBalancer.tls) {
       warnings.push(
         `${name}.loadBalancer.tls is not set: ${name} serves plain HTTP on port 80. ` +
