@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { BUDGET_ALERTS, MonthlyBudget, type AlertsTopic } from "../../src/cost/budget";
-import { bareStack, environmentStack, onlyResource, resourcesOf, synth } from "../helpers";
+import {
+  bareStack,
+  committedEnvironment,
+  environmentStack,
+  onlyResource,
+  resourcesOf,
+  synth,
+} from "../helpers";
 
 /** GIVEN a bare stack and an alerts topic that records who it was asked to accept. */
 function budget(monthlyUsd = 150) {
@@ -54,13 +61,9 @@ describe("MonthlyBudget", () => {
     expect(BUDGET_ALERTS.map((a) => a.threshold)).toEqual([80, 100]);
   });
 
-  it("asks the topic to accept AWS Budgets for this budget only", () => {
+  it("asks the topic to accept AWS Budgets for budgets of this account, as AWS documents the source", () => {
     expect(budget().accepted).toEqual([
-      [
-        "BudgetAlerts",
-        "budgets.amazonaws.com",
-        "arn:aws:budgets::111111111111:budget/orbit-test-monthly",
-      ],
+      ["BudgetAlerts", "budgets.amazonaws.com", "arn:aws:budgets::111111111111:*"],
     ]);
   });
 });
@@ -74,7 +77,7 @@ describe("an environment's budget (wiring)", () => {
     const values = onlyResource(json, "aws_budgets_budget");
     expect(values).toMatchObject({
       name: "orbit-staging-monthly",
-      limit_amount: "175.00",
+      limit_amount: committedEnvironment("staging").cost.monthlyBudgetUsd.toFixed(2),
       cost_filter: [{ name: "TagKeyValue", values: ["user:Environment$staging"] }],
     });
     const alerts = Object.entries(resourcesOf(json, "aws_sns_topic")).find(
@@ -84,7 +87,7 @@ describe("an environment's budget (wiring)", () => {
       expect(n.subscriber_sns_topic_arns).toEqual([`\${aws_sns_topic.${alerts}.arn}`]);
   });
 
-  it("the alerts topic admits the environment's alarms and its budget, and nobody else", () => {
+  it("the alerts topic admits the environment's alarms and the account's budgets, and nobody else", () => {
     const policy = onlyResource(json, "aws_sns_topic_policy");
     const statements = statementsOf(policy.policy);
     expect(statements.map((s) => [s.Sid, s.Principal, s.Action])).toEqual([
@@ -94,23 +97,23 @@ describe("an environment's budget (wiring)", () => {
     expect(statements[1]!.Condition).toEqual({
       StringEquals: { "aws:SourceAccount": "${data.aws_caller_identity.account.account_id}" },
       ArnLike: {
-        "aws:SourceArn":
-          "arn:aws:budgets::${data.aws_caller_identity.account.account_id}:budget/orbit-staging-monthly",
+        "aws:SourceArn": "arn:aws:budgets::${data.aws_caller_identity.account.account_id}:*",
       },
     });
+    // Created after the policy that lets it publish.
+    expect(onlyResource(json, "aws_budgets_budget").depends_on).toEqual([
+      `aws_sns_topic_policy.${Object.keys(resourcesOf(json, "aws_sns_topic_policy"))[0]}`,
+    ]);
   });
 
-  it("the data key lets AWS Budgets encrypt for that budget only (the topic is encrypted)", () => {
+  it("the data key lets AWS Budgets of this account encrypt (the topic is encrypted)", () => {
     const key = onlyResource(json, "aws_kms_key");
     const budgets = statementsOf(key.policy).find((s) => s.Sid === "BudgetAlerts")!;
     expect(budgets).toMatchObject({
       Principal: { Service: "budgets.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Condition: {
-        ArnLike: {
-          "aws:SourceArn":
-            "arn:aws:budgets::${data.aws_caller_identity.account.account_id}:budget/orbit-staging-monthly",
-        },
+        StringEquals: { "aws:SourceAccount": "${data.aws_caller_identity.account.account_id}" },
       },
     });
   });

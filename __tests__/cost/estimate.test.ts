@@ -1,5 +1,7 @@
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
+import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
@@ -133,6 +135,56 @@ describe("the cost estimate of a synthesized stack", () => {
     expect(estimate(fargateStack(4, { base: 1, fargate: 1, spot: 2 })).fixedUsd).toBe(
       cents(2 * onDemand + 2 * spot),
     );
+  });
+
+  it("prices the two alarms a target-tracking policy makes, per metric its math reads", () => {
+    const stack = bareStack();
+    const policy = (id: string, configuration: Record<string, unknown>) =>
+      new AppautoscalingPolicy(stack, id, {
+        name: id,
+        resourceId: "service/c/s",
+        scalableDimension: "ecs:service:DesiredCount",
+        serviceNamespace: "ecs",
+        policyType: "TargetTrackingScaling",
+        targetTrackingScalingPolicyConfiguration: { targetValue: 70, ...configuration },
+      });
+    policy("cpu", {
+      predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+    });
+    policy("backlog", {
+      customizedMetricSpecification: {
+        metrics: [
+          { id: "a", metricStat: { metric: { metricName: "A", namespace: "N" }, stat: "Sum" } },
+          { id: "b", metricStat: { metric: { metricName: "B", namespace: "N" }, stat: "Sum" } },
+          { id: "e", expression: "a / b", returnData: true },
+        ],
+      },
+    });
+    const result = estimate(synth(stack));
+    expect(result.fixedUsd).toBe(cents((2 * 1 + 2 * 2) * eu("alarmMetricMonth")));
+  });
+
+  it("puts the tasks of a scale-out on Spot by the weights alone: the base is already running", () => {
+    const json = fargateStack(1, { base: 1, fargate: 1, spot: 3 });
+    const stack = bareStack();
+    new AppautoscalingTarget(stack, "target", {
+      maxCapacity: 5,
+      minCapacity: 1,
+      resourceId: "${aws_ecs_service.service.name}",
+      scalableDimension: "ecs:service:DesiredCount",
+      serviceNamespace: "ecs",
+    });
+    json.resource.aws_appautoscaling_target = synth(stack).resource.aws_appautoscaling_target!;
+    const scaled = estimate(json, { ...usage, scaleOutHoursPerMonth: 100 }).items.filter(
+      (i) => i.kind === "usage" && i.address === "aws_ecs_service.service",
+    );
+    // 4 extra tasks for 100 h: 1 on-demand, 3 on Spot.
+    const vcpuHours = (kind: string) =>
+      scaled
+        .filter((i) => i.description.includes(`${kind} vCPU`))
+        .reduce((a, i) => a + i.quantity, 0);
+    expect(vcpuHours("on-demand")).toBeCloseTo(1 * 100 * 0.5, 6);
+    expect(vcpuHours("Spot")).toBeCloseTo(3 * 100 * 0.5, 6);
   });
 
   it("groups line items by the construct they belong to", () => {

@@ -45,6 +45,19 @@ describe("PLAT-10 Monthly budget", () => {
     expect(natCost).toBeCloseTo(105.12, 2);
   });
 
+  it("warns when the estimate is within budget but above the forecast alert's 80%: it would alert every month", () => {
+    const result = monthlyBudget.check(model(natStack(), "prod"), withBudget(120, true));
+    expect(result.findings).toEqual([
+      {
+        paths: ["prod"],
+        level: "warning",
+        message: expect.stringMatching(
+          /^prod\.cost\.monthlyBudgetUsd: 120; the estimate \$105\.12 is 88% of it, above the 80% at which the budget's forecast alert fires.*fix: raise prod\.cost\.monthlyBudgetUsd to at least 132$/,
+        ),
+      },
+    ]);
+  });
+
   it("fails a production environment over its budget, naming the field, the estimate, the largest concept and the fixes", () => {
     const result = monthlyBudget.check(model(natStack(), "prod"), withBudget(100, true));
     expect(result.findings).toEqual([

@@ -306,7 +306,7 @@ describe("each service's task role may make exactly the calls its uses declare (
  * topic's policy and the key's policy (a service principal has no identity policy: the resource
  * policy decides alone).
  */
-describe("the alerts topic accepts the environment's budget and alarms, and no other source (simulated)", () => {
+describe("the alerts topic accepts the account's budgets and the environment's alarms, and no other source (simulated)", () => {
   const alertsTopic = topicArn("alerts");
   const topicPolicy = resolve(
     String(Object.values(resourcesOf(stack, "aws_sns_topic_policy"))[0]!.policy),
@@ -360,17 +360,13 @@ describe("the alerts topic accepts the environment's budget and alarms, and no o
     ]);
   });
 
-  it("another budget of the account, or one of another account, may not", async () => {
-    for (const source of [
-      ours(budgetArn("someone-elses-budget")),
-      {
-        account: "999999999999",
-        arn: `arn:aws:budgets::999999999999:budget/${String(onlyBudget().name)}`,
-      },
-    ]) {
-      const decisions = await publish("budgets.amazonaws.com", source);
-      expect(decisions[0]).not.toBe("Allowed");
-    }
+  it("a budget of another account may not", async () => {
+    const budget = String(onlyBudget().name);
+    const decisions = await publish("budgets.amazonaws.com", {
+      account: "999999999999",
+      arn: `arn:aws:budgets::999999999999:budget/${budget}`,
+    });
+    expect(decisions).not.toContain("Allowed");
   });
 
   it("CloudWatch publishes the environment's alarms; an alarm named for another environment may not", async () => {

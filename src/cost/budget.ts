@@ -1,9 +1,12 @@
 import { BudgetsBudget } from "@cdktf/provider-aws/lib/budgets-budget";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 
 /** Where a budget's alerts go: a topic that accepts what AWS Budgets publishes to it. */
 export interface AlertsTopic {
   readonly arn: string;
+  /** What makes an acceptance effective (the topic's policy): publishers depend on it. */
+  readonly acceptance?: ITerraformDependable;
   /** Lets an AWS service publish to the topic (and use its key) for one source ARN. */
   acceptAlertsFrom(sid: string, service: string, sourceArn: string): void;
 }
@@ -30,8 +33,9 @@ export const BUDGET_ALERTS = [
  * `cost.monthlyBudgetUsd`, alerting the environment's alerts topic (and so its on-call) at 80% of
  * the forecast and 100% of the actual spend: before the bill does, and again when it has.
  *
- * The topic must accept `budgets.amazonaws.com` for this budget only (its policy, and its key's
- * policy when encrypted): `alerts.acceptAlertsFrom` adds both.
+ * The topic must accept `budgets.amazonaws.com` for budgets of this account (its policy, and its
+ * key's policy when encrypted): `alerts.acceptAlertsFrom` adds both. The budget is created after
+ * the topic's policy (`alerts.acceptance`), so its notifications never meet a topic refusing them.
  *
  * A tag filter sees only costs of tagged resources, and only once the tag is activated as a cost
  * allocation tag in the billing console of the management (payer) account: docs/cost.md.
@@ -43,10 +47,12 @@ export class MonthlyBudget extends Construct {
 
   constructor(scope: Construct, id: string, props: MonthlyBudgetProps) {
     super(scope, id);
+    // AWS documents the source as any budget of the account (arn:aws:budgets::<account>:*), not
+    // which ARN a notification carries: bind to the account, as the documentation does.
     props.alerts.acceptAlertsFrom(
       "BudgetAlerts",
       "budgets.amazonaws.com",
-      `arn:aws:budgets::${props.accountId}:budget/${props.name}`,
+      `arn:aws:budgets::${props.accountId}:*`,
     );
     this.budget = new BudgetsBudget(this, "budget", {
       name: props.name,
@@ -61,6 +67,7 @@ export class MonthlyBudget extends Construct {
         thresholdType: "PERCENTAGE",
         subscriberSnsTopicArns: [props.alerts.arn],
       })),
+      dependsOn: props.alerts.acceptance ? [props.alerts.acceptance] : undefined,
     });
   }
 }

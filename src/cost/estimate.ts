@@ -73,7 +73,6 @@ export const FREE: Readonly<Record<string, string>> = {
   aws_acm_certificate: "public ACM certificates are free",
   aws_acm_certificate_validation: "a waiter, not an AWS resource",
   aws_appautoscaling_scheduled_action: "Application Auto Scaling is free",
-  aws_appautoscaling_policy: "Application Auto Scaling is free (its alarms are CloudWatch's)",
   aws_appautoscaling_target: "Application Auto Scaling is free",
   aws_budgets_budget: "budgets without actions are free",
   aws_cloudwatch_query_definition: "saved queries are free; running one is Logs Insights per GB",
@@ -344,7 +343,9 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
     const { min, max } = taskCounts(stack, service);
     const charges = fargateTasks("minimum", "fixed", min, H, definition, spotShare(service, min));
     const extra = max - min;
-    if (extra > 0 && usage.scaleOutHoursPerMonth > 0)
+    if (extra > 0 && usage.scaleOutHoursPerMonth > 0) {
+      // The tasks beyond the minimum: the Spot tasks of `max` less those of `min`.
+      const extraSpot = (spotShare(service, max) * max - spotShare(service, min) * min) / extra;
       charges.push(
         ...fargateTasks(
           `scale-out to ${max}`,
@@ -352,10 +353,28 @@ const PRICERS: Readonly<Record<string, Pricer>> = {
           extra,
           usage.scaleOutHoursPerMonth,
           definition,
-          spotShare(service, max),
+          extraSpot,
         ),
       );
+    }
     return charges;
+  },
+  // A target-tracking policy makes two CloudWatch alarms (scale out, scale in), each on the
+  // policy's metric or on every metric its metric math reads.
+  aws_appautoscaling_policy: (policy) => {
+    if (policy.values.policy_type !== "TargetTrackingScaling") return [];
+    const configuration = block(policy.values.target_tracking_scaling_policy_configuration);
+    const metrics = list(block(configuration?.customized_metric_specification)?.metrics).filter(
+      (m) => (m as Values).metric_stat !== undefined,
+    ).length;
+    const perAlarm = Math.max(1, metrics);
+    return [
+      fixed(
+        `2 target-tracking alarms on ${perAlarm} metric(s) each`,
+        2 * perAlarm,
+        PRICES.alarmMetricMonth,
+      ),
+    ];
   },
   aws_ecs_cluster: (cluster, { stack, usage }) => {
     const insights = list(cluster.values.setting).some(

@@ -166,20 +166,20 @@ export class DataKey extends Construct {
   }
 
   /**
-   * Lets an AWS service encrypt with the key (and decrypt what it encrypted) on behalf of one
-   * source of this account: `sourceArn`, e.g. a budget that publishes to an encrypted topic.
+   * Lets an AWS service encrypt with the key (and decrypt what it encrypted) for sources of this
+   * account, e.g. AWS Budgets publishing to an encrypted topic. The resource's own policy (the
+   * topic's) names the source ARN; the key binds the service to the account.
    */
-  public admitService(sid: string, service: string, sourceArn: string): void {
+  public admitService(sid: string, service: string): void {
     this.admitted.push({
       Sid: sid,
       Effect: "Allow",
       Principal: { Service: service },
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Resource: "*",
-      Condition: {
-        StringEquals: { "aws:SourceAccount": this.accountId },
-        ArnLike: { "aws:SourceArn": sourceArn },
-      },
+      // The account only: what source ARN a service passes to KMS on a publisher's behalf is not
+      // documented for every service (AWS Budgets'), and a mismatch would drop alerts silently.
+      Condition: { StringEquals: { "aws:SourceAccount": this.accountId } },
     });
   }
 }

@@ -55,7 +55,7 @@ export interface MonitoredResources {
 
 /** A key policy that can admit an AWS service for one source (`DataKey.admitService`). */
 export interface ServiceAdmittingKey {
-  admitService(sid: string, service: string, sourceArn: string): void;
+  admitService(sid: string, service: string): void;
 }
 
 export interface MonitoringProps {
@@ -143,6 +143,8 @@ export class Monitoring extends Construct implements AlertsTopic {
   public readonly topic: SnsTopic;
   /** Who may publish to the alerts topic: this environment's alarms, and what `acceptAlertsFrom` adds. */
   private readonly publishers: PolicyStatement[] = [];
+  /** The alerts topic's policy: publishers that need it depend on it (`AlertsTopic`). */
+  public acceptance?: SnsTopicPolicy;
   public readonly alarms: Record<string, CloudwatchMetricAlarm> = {};
   public readonly dashboard: CloudwatchDashboard;
 
@@ -189,7 +191,7 @@ export class Monitoring extends Construct implements AlertsTopic {
         throw new Error(
           `${service} cannot publish to the encrypted alerts topic: Monitoring was given no key policy to admit it to (props.key)`,
         );
-      this.props.key.admitService(sid, service, sourceArn);
+      this.props.key.admitService(sid, service);
     }
     this.publishers.push({
       Sid: sid,
@@ -238,7 +240,7 @@ export class Monitoring extends Construct implements AlertsTopic {
         endpoint: this.props.alarmWebhookUrl,
       });
     }
-    new SnsTopicPolicy(this, "alerts-policy", {
+    this.acceptance = new SnsTopicPolicy(this, "alerts-policy", {
       arn: topic.arn,
       policy: Lazy.stringValue({ produce: () => policyDocument(...this.publishers) }),
     });

@@ -1,3 +1,4 @@
+import { BUDGET_ALERTS } from "../cost/budget";
 import { estimateStack, UnpricedError } from "../cost/estimate";
 import { fromFindings, notApplicable, type Level, type Rule } from "./rule";
 
@@ -7,7 +8,8 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
  * PLAT-10: an environment's estimated monthly cost (what its synthesized stack creates, priced by
  * `src/cost/`) is within its declared `cost.monthlyBudgetUsd`. Over budget is a warning in a
  * non-production tier and an error in production, unless `cost.overBudgetAccepted` gives the
- * reason. A stack the price table cannot price is reported the same way, never estimated low.
+ * reason; within budget but above the forecast alert's 80%, a warning (it would alert every
+ * month). A stack the price table cannot price is reported the same way, never estimated low.
  */
 export const monthlyBudget: Rule = {
   id: "PLAT-10",
@@ -39,7 +41,25 @@ export const monthlyBudget: Rule = {
     const line =
       `${usd(estimate.totalUsd)} a month estimated (fixed ${usd(estimate.fixedUsd)} + usage ${usd(estimate.usageUsd)} ` +
       `assumed in ${field}.usage) = ${share}% of ${field}.monthlyBudgetUsd ${usd(cost.monthlyBudgetUsd)}`;
-    if (estimate.totalUsd <= cost.monthlyBudgetUsd) return fromFindings([], [line]);
+    // The budget's first alert fires at this share of the forecast: an estimate above it pages
+    // someone every month for what was planned.
+    const forecastAlert = BUDGET_ALERTS[0].threshold;
+    if (share <= forecastAlert) return fromFindings([], [line]);
+    if (estimate.totalUsd <= cost.monthlyBudgetUsd)
+      return fromFindings(
+        [
+          {
+            paths: [`${stack.name}`],
+            level: "warning",
+            message:
+              `${field}.monthlyBudgetUsd: ${cost.monthlyBudgetUsd}; the estimate ${usd(estimate.totalUsd)} is ${share}% of it, ` +
+              `above the ${forecastAlert}% at which the budget's forecast alert fires: it would alert every month for planned spend; ` +
+              `allowed: an estimate within ${forecastAlert}% of the budget; fix: raise ${field}.monthlyBudgetUsd to at least ` +
+              `${Math.ceil((estimate.totalUsd * 100) / forecastAlert)}`,
+          },
+        ],
+        [line],
+      );
     const largest = Object.entries(estimate.byConcept)
       .sort(([, a], [, b]) => b.totalUsd - a.totalUsd)
       .slice(0, 3)

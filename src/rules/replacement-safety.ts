@@ -90,7 +90,21 @@ export const replacementSafety: Rule = {
       if (forcing.length === 0 || users.length === 0) continue;
       const name = resource.values.name;
       const nameCannotCollide = typeof name !== "string" || DIGEST_SUFFIX.test(name);
-      if (createsFirst(resource) && nameCannotCollide) continue;
+      if (createsFirst(resource) && nameCannotCollide) {
+        // Its rules must be created first too, or they are deleted before the new group's exist.
+        const rules = users.filter(
+          (u) => /^aws_vpc_security_group_(ingress|egress)_rule$/.test(u.type) && !createsFirst(u),
+        );
+        if (rules.length > 0)
+          findings.push({
+            paths: [resource.path, ...rules.map((r) => r.path)],
+            message:
+              `${resource.address} is replaced create-before-destroy, but its rules ${rules.map((r) => r.address).join(", ")} ` +
+              "are not: Terraform deletes them first, cutting those flows until the new group's rules exist. " +
+              "Fix: lifecycle create_before_destroy on every rule (RulesReplacedFirst in src/network/security-group.ts)",
+          });
+        continue;
+      }
       const fix = createsFirst(resource)
         ? `its fixed name "${String(name)}" would collide with the replacement's: use name_prefix, or a name that ends in a digest of ${forcing.join(", ")}`
         : typeof name === "string"

@@ -14,6 +14,7 @@ import { Queue } from "../messaging/queue";
 import { Topic } from "../messaging/topic";
 import { Monitoring } from "../monitoring/monitoring";
 import { Network } from "../network/network";
+import { RulesReplacedFirst } from "../network/security-group";
 import { TrafficRule } from "../network/traffic-rule";
 import { requiredEndpoints } from "../network/vpc-endpoints";
 import { Cluster } from "../service/cluster";
@@ -74,6 +75,8 @@ export class EnvironmentStack extends PlatformStack {
         arn.policy(env.allowedAccountIds[0]!, ciNames(env.project).boundaryPolicy),
       ),
     );
+    // A replaced security group's rules are recreated before the old ones go (PLAT-11).
+    Aspects.of(this).add(new RulesReplacedFirst());
     const accountId = new DataAwsCallerIdentity(this, "account").accountId;
     this.accountId = accountId;
 
