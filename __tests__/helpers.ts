@@ -162,6 +162,35 @@ export function environmentStack(
   return new EnvironmentStack(app, environmentOf(config, name), committedBackend);
 }
 
+const synthesized = new Map<string, StackJson>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * `synth(environmentStack(name, patch))`, built once per test worker for each distinct
+ * `(name, patch)` and frozen, so a test that changed it would throw instead of leaking into the
+ * next one. A whole environment takes about half a second to build and synthesize, and the stack
+ * tests read the committed ones dozens of times.
+ */
+export function environmentJson(
+  name = "staging",
+  patch: DeepPartial<EnvironmentInput> = {},
+): StackJson {
+  const key = `${name} ${JSON.stringify(patch)}`;
+  let json = synthesized.get(key);
+  if (json === undefined) {
+    json = deepFreeze(synth(environmentStack(name, patch)));
+    synthesized.set(key, json);
+  }
+  return json;
+}
+
 /** The problems of the `ConfigError` that `attempt` throws; fails if it throws nothing. */
 export function configProblems(attempt: () => unknown): readonly string[] {
   try {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { environmentStack, onlyResource, resourcesOf, synth, type StackJson } from "../helpers";
+import { onlyResource, resourcesOf, type StackJson, environmentJson } from "../helpers";
 
 type Resource = Record<string, unknown>;
 const db = (json: StackJson) => onlyResource(json, "aws_db_instance");
 
 describe("database", () => {
-  const prod = synth(environmentStack("prod"));
-  const staging = synth(environmentStack("staging"));
+  const prod = environmentJson("prod");
+  const staging = environmentJson("staging");
 
   it("lives in the isolated subnets, is not publicly accessible, and is encrypted with the environment's key", () => {
     expect(onlyResource(prod, "aws_db_subnet_group").subnet_ids).toEqual(
@@ -122,7 +122,7 @@ describe("database", () => {
 });
 
 describe("the database connection of the service that uses it", () => {
-  const prod = synth(environmentStack("prod"));
+  const prod = environmentJson("prod");
   const container = JSON.parse(
     resourcesOf(prod, "aws_ecs_task_definition").service_api_task!.container_definitions as string,
   )[0];
@@ -155,12 +155,10 @@ describe("the database connection of the service that uses it", () => {
 
 describe("an environment without a database", () => {
   it("has no database, no database rules in its network ACLs, and no key use through RDS", () => {
-    const json = synth(
-      environmentStack("staging", {
-        database: undefined,
-        services: { api: { uses: { database: false } } },
-      }),
-    );
+    const json = environmentJson("staging", {
+      database: undefined,
+      services: { api: { uses: { database: false } } },
+    });
     expect(resourcesOf(json, "aws_db_instance")).toEqual({});
     expect(JSON.stringify(resourcesOf(json, "aws_network_acl"))).not.toContain("5432");
     expect(onlyResource(json, "aws_kms_key").policy as string).not.toContain("rds.");

@@ -4,13 +4,13 @@ import { evaluateNacl, type NaclRule } from "../../src/lib/nacl";
 import { naclRulesOfAcl } from "../../src/rules/topology";
 import { requiredEndpoints, splitEndpoints } from "../../src/network/vpc-endpoints";
 import type { Tier } from "../../src/lib/subnet-plan";
-import { environmentStack, resourcesOf, synth, type StackJson } from "../helpers";
+import { resourcesOf, type StackJson, environmentJson } from "../helpers";
 
 type Resource = Record<string, unknown>;
 const ref = (type: string, name: string, attr = "id") => `\${${type}.${name}.${attr}}`;
 
 function stackWithNat(natGateways: "none" | "single" | "perAz", azCount: 2 | 3 = 3): StackJson {
-  return synth(environmentStack("prod", { network: { natGateways, azCount } }));
+  return environmentJson("prod", { network: { natGateways, azCount } });
 }
 
 function privateDefaultRoutes(json: StackJson): Resource[] {
@@ -121,15 +121,13 @@ describe("VPC endpoints", () => {
   });
 
   it("with NAT none, leave out the endpoints of what no service uses", () => {
-    const json = synth(
-      environmentStack("staging", {
-        network: { natGateways: "none" },
-        database: undefined,
-        topics: undefined,
-        queues: { events: { subscribesTo: [] } },
-        services: { api: { uses: { database: false, topics: undefined } } },
-      }),
-    );
+    const json = environmentJson("staging", {
+      network: { natGateways: "none" },
+      database: undefined,
+      topics: undefined,
+      queues: { events: { subscribesTo: [] } },
+      services: { api: { uses: { database: false, topics: undefined } } },
+    });
     expect(
       Object.values(resourcesOf(json, "aws_vpc_endpoint"))
         .map((e) => String(e.service_name).replace("com.amazonaws.eu-west-1.", ""))
@@ -233,9 +231,7 @@ describe("VPC defaults", () => {
 
 describe("flow logs", () => {
   it("record all traffic to a log group with the configured retention, through a role bound to this account", () => {
-    const json = synth(
-      environmentStack("staging", { network: { flowLogs: { retentionDays: 90 } } }),
-    );
+    const json = environmentJson("staging", { network: { flowLogs: { retentionDays: 90 } } });
     expect(resourcesOf(json, "aws_flow_log").network_flow_log).toMatchObject({
       vpc_id: ref("aws_vpc", "network_vpc"),
       traffic_type: "ALL",

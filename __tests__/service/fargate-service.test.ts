@@ -2,14 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Cluster } from "../../src/service/cluster";
 import { FargateService, type FargateServiceProps } from "../../src/service/fargate-service";
 import { ServiceSchema } from "../../src/service/settings";
-import {
-  bareStack,
-  environmentStack,
-  onlyResource,
-  resourcesOf,
-  synth,
-  type StackJson,
-} from "../helpers";
+import { bareStack, onlyResource, resourcesOf, synth, type StackJson, environmentJson } from "../helpers";
 
 type Resource = Record<string, unknown>;
 
@@ -348,7 +341,7 @@ describe("the cluster", () => {
 });
 
 describe("services in the environment stack", () => {
-  const prod = synth(environmentStack("prod"));
+  const prod = environmentJson("prod");
   const ingressTo = (service: string) =>
     Object.values(resourcesOf(prod, "aws_vpc_security_group_ingress_rule")).filter(
       (r) => r.security_group_id === `\${aws_security_group.service_${service}_sg.id}`,
@@ -416,9 +409,7 @@ describe("services in the environment stack", () => {
   });
 
   it("the API scales on requests per target of its own target group when configured", () => {
-    const json = synth(
-      environmentStack("prod", { services: { api: { autoscaling: { requestsPerTarget: 1000 } } } }),
-    );
+    const json = environmentJson("prod", { services: { api: { autoscaling: { requestsPerTarget: 1000 } } } });
     expect(
       resourcesOf(json, "aws_appautoscaling_policy").service_api_requests_scaling,
     ).toMatchObject({
@@ -441,7 +432,7 @@ describe("services in the environment stack", () => {
   });
 
   it("staging runs both on Fargate Spot only, as configured", () => {
-    const staging = synth(environmentStack("staging"));
+    const staging = environmentJson("staging");
     for (const service of Object.values(resourcesOf(staging, "aws_ecs_service"))) {
       expect(service.capacity_provider_strategy).toEqual([
         { capacity_provider: "FARGATE_SPOT", base: 0, weight: 1 },
