@@ -4,6 +4,7 @@ import { ConfigError } from "../src/config/errors";
 import { committedConfig, parseConfig, type PlatformInput } from "../src/config/load";
 import { environmentOf } from "../src/config/names";
 import type { EnvironmentInput, PlatformConfig } from "../src/config/schema";
+import { buildPlatform } from "../src/app";
 import { EnvironmentStack } from "../src/stacks/environment-stack";
 import { SharedStack } from "../src/stacks/shared-stack";
 import { PlatformStack } from "../src/stacks/platform-stack";
@@ -189,6 +190,28 @@ export function environmentJson(
     synthesized.set(key, json);
   }
   return json;
+}
+
+const platforms = new Map<string, Record<string, StackJson>>();
+
+/**
+ * Every stack of the committed configuration (`buildPlatform`, as `npm run synth` builds them) with
+ * `backend`, by stack name: synthesized once per test worker for each backend, and frozen.
+ */
+export function platformJson(backend: BackendConfig = committedBackend): Record<string, StackJson> {
+  const key = JSON.stringify(backend);
+  let stacks = platforms.get(key);
+  if (stacks === undefined) {
+    const app = Testing.app();
+    buildPlatform(app, parseConfig(), backend);
+    stacks = deepFreeze(
+      Object.fromEntries(
+        app.node.children.map((stack) => [stack.node.id, synth(stack as TerraformStack)]),
+      ),
+    );
+    platforms.set(key, stacks);
+  }
+  return stacks;
 }
 
 /** The problems of the `ConfigError` that `attempt` throws; fails if it throws nothing. */

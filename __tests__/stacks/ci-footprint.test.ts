@@ -1,7 +1,6 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Testing, TerraformStack } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { buildPlatform } from "../../src/app";
 import { footprintOf, type StackFootprint } from "../../src/ci-identity/footprint";
 import { parseConfig } from "../../src/config/load";
 import { EnvironmentStack } from "../../src/stacks/environment-stack";
@@ -11,7 +10,14 @@ import {
   type EnvironmentFootprints,
 } from "../../src/stacks/shared-stack";
 import { serviceTrustPolicy } from "../../src/lib/iam";
-import { committedBackend, environmentOf, resourcesOf, synth, type StackJson } from "../helpers";
+import {
+  committedBackend,
+  environmentOf,
+  resourcesOf,
+  synth,
+  type StackJson,
+  platformJson,
+} from "../helpers";
 
 /**
  * The CI deploy roles and their boundary follow from what the environment stacks hold (their
@@ -98,9 +104,7 @@ describe("footprints of the environment stacks", () => {
   });
 
   it("are what buildPlatform gives the shared stack: alone, it synthesizes the same", () => {
-    const app = Testing.app();
-    buildPlatform(app, config, committedBackend);
-    const built = synth(app.node.findChild("shared") as SharedStack);
+    const built = platformJson().shared;
     expect(built).toEqual(sharedWith(committed));
     expect(built).toEqual(
       synth(new SharedStack(Testing.app(), "shared", config, committedBackend)),
