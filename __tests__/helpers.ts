@@ -1,9 +1,10 @@
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { parseBackend, type BackendConfig } from "../src/config/backend";
-import { ConfigError } from "../src/config/errors";
+import type { z } from "zod";
+import { ConfigError, formatIssues } from "../src/config/errors";
 import { committedConfig, parseConfig, type PlatformInput } from "../src/config/load";
 import { environmentOf } from "../src/config/names";
-import type { EnvironmentInput, PlatformConfig } from "../src/config/schema";
+import { EnvironmentSchema, type EnvironmentInput, type PlatformConfig } from "../src/config/schema";
 import { buildPlatform } from "../src/app";
 import { EnvironmentStack } from "../src/stacks/environment-stack";
 import { SharedStack } from "../src/stacks/shared-stack";
@@ -223,4 +224,35 @@ export function configProblems(attempt: () => unknown): readonly string[] {
     throw error;
   }
   throw new Error("the configuration was accepted");
+}
+
+type CrossFieldRule<T> = (value: T, ctx: z.RefinementCtx, at: readonly (string | number)[]) => void;
+
+/**
+ * The problems a cross-field rule (`checkService`, `checkDatabase`) finds in `value`, as
+ * `x.<path>: <value> <message>` lines: the rule alone, on settings its schema has parsed.
+ */
+export function ruleProblems<T>(check: CrossFieldRule<T>, value: T): string[] {
+  const issues: z.core.$ZodIssue[] = [];
+  const ctx = { value, addIssue: (issue: z.core.$ZodIssue) => issues.push(issue) };
+  check(value, ctx as unknown as z.RefinementCtx, []);
+  return formatIssues("x", value, issues);
+}
+
+/** A minimal non-production environment: one public service, nothing else declared. */
+export const minimalEnvironment = {
+  tier: "non-production",
+  region: "eu-west-1",
+  allowedAccountIds: ["111111111111"],
+  services: { api: { public: {} } },
+} as const satisfies EnvironmentInput;
+
+/**
+ * The problems `EnvironmentSchema` finds in `minimalEnvironment` with `patch` applied, as
+ * `env.<path>: <value> <message>` lines; empty when it parses.
+ */
+export function environmentProblems(patch: DeepPartial<EnvironmentInput> = {}): string[] {
+  const input = merge(minimalEnvironment as EnvironmentInput, patch);
+  const result = EnvironmentSchema.safeParse(input);
+  return result.success ? [] : formatIssues("env", input, result.error.issues);
 }
