@@ -14,5 +14,7 @@ export default defineConfig({
     testTimeout: 30_000,
     // One temp dir per run for the output directories of Testing.app(), removed at the end.
     globalSetup: ["__tests__/global-setup.ts"],
+    // cdktf's Testing matchers on vitest's expect.
+    setupFiles: ["__tests__/setup.ts"],
   },
 });
