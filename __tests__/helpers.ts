@@ -4,7 +4,11 @@ import type { z } from "zod";
 import { ConfigError, formatIssues } from "../src/config/errors";
 import { committedConfig, parseConfig, type PlatformInput } from "../src/config/load";
 import { environmentOf } from "../src/config/names";
-import { EnvironmentSchema, type EnvironmentInput, type PlatformConfig } from "../src/config/schema";
+import {
+  EnvironmentSchema,
+  type EnvironmentInput,
+  type PlatformConfig,
+} from "../src/config/schema";
 import { buildPlatform } from "../src/app";
 import { EnvironmentStack } from "../src/stacks/environment-stack";
 import { SharedStack } from "../src/stacks/shared-stack";
