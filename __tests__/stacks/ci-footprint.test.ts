@@ -1,7 +1,6 @@
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { Testing, TerraformStack } from "cdktf";
+import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { footprintOf, type StackFootprint } from "../../src/ci-identity/footprint";
+import { type StackFootprint } from "../../src/ci-identity/footprint";
 import { parseConfig } from "../../src/config/load";
 import { EnvironmentStack } from "../../src/stacks/environment-stack";
 import {
@@ -9,7 +8,6 @@ import {
   SharedStack,
   type EnvironmentFootprints,
 } from "../../src/stacks/shared-stack";
-import { serviceTrustPolicy } from "../../src/lib/iam";
 import {
   committedBackend,
   environmentOf,
@@ -87,20 +85,6 @@ describe("footprints of the environment stacks", () => {
       "monitoring.rds.amazonaws.com",
       "vpc-flow-logs.amazonaws.com",
     ]);
-  });
-
-  it("refuse a role whose trust policy is computed by Terraform: its services cannot be read", () => {
-    const stack = new TerraformStack(Testing.app(), "s");
-    new IamRole(stack, "role", {
-      assumeRolePolicy: "${data.aws_iam_policy_document.trust.json}",
-    });
-    expect(() => footprintOf(stack)).toThrow(/s\/role: its assume_role_policy is not a literal/);
-    const ok = new TerraformStack(Testing.app(), "t");
-    new IamRole(ok, "role", { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", "1") });
-    expect(footprintOf(ok)).toEqual({
-      resourceTypes: ["aws_iam_role"],
-      passedToServices: ["lambda.amazonaws.com"],
-    });
   });
 
   it("are what buildPlatform gives the shared stack: alone, it synthesizes the same", () => {
