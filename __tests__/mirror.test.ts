@@ -15,6 +15,15 @@ const WITHOUT_MIRROR: Record<string, string> = {
   "src/config/project.ts": "values only",
   // Types and the three one-line verdict constructors every rule test goes through.
   "src/rules/rule.ts": "types",
+  // Re-exports the pack, plus the glue app.test.ts exercises (a failing guardrail stops synth).
+  "src/rules/index.ts": "barrel",
+
+  // Not mirrored yet (issue 18 follow-up): tested today only through other files, named here.
+  "src/ci-identity/ci-identity.ts": "through stacks/ci-identity.test.ts and ci-permissions",
+  "src/ci-identity/permissions-boundary.ts": "through stacks/ci-identity.test.ts",
+  "src/rules/model.ts": "through every rules/*.test.ts (fixtures.ts)",
+  "src/rules/topology.ts": "through the rules' tests and stacks/network.test.ts",
+  "src/stacks/shared-stack.ts": "through stacks/ci-identity.test.ts and stacks/addresses.test.ts",
 };
 
 function sourceFiles(dir: string): string[] {
