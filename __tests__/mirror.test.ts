@@ -23,7 +23,6 @@ const WITHOUT_MIRROR: Record<string, string> = {
   "src/ci-identity/permissions-boundary.ts": "through stacks/ci-identity.test.ts",
   "src/rules/model.ts": "through every rules/*.test.ts (fixtures.ts)",
   "src/rules/topology.ts": "through the rules' tests and stacks/network.test.ts",
-  "src/stacks/shared-stack.ts": "through stacks/ci-identity.test.ts and stacks/addresses.test.ts",
 };
 
 function sourceFiles(dir: string): string[] {
