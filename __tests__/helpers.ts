@@ -1,9 +1,15 @@
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { parseBackend, type BackendConfig } from "../src/config/backend";
-import { ConfigError } from "../src/config/errors";
+import type { z } from "zod";
+import { ConfigError, formatIssues } from "../src/config/errors";
 import { committedConfig, parseConfig, type PlatformInput } from "../src/config/load";
 import { environmentOf } from "../src/config/names";
-import type { EnvironmentInput, PlatformConfig } from "../src/config/schema";
+import {
+  EnvironmentSchema,
+  type EnvironmentInput,
+  type PlatformConfig,
+} from "../src/config/schema";
+import { buildPlatform } from "../src/app";
 import { EnvironmentStack } from "../src/stacks/environment-stack";
 import { SharedStack } from "../src/stacks/shared-stack";
 import { PlatformStack } from "../src/stacks/platform-stack";
@@ -162,6 +168,57 @@ export function environmentStack(
   return new EnvironmentStack(app, environmentOf(config, name), committedBackend);
 }
 
+const synthesized = new Map<string, StackJson>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * `synth(environmentStack(name, patch))`, built once per test worker for each distinct
+ * `(name, patch)` and frozen, so a test that changed it would throw instead of leaking into the
+ * next one. A whole environment takes about half a second to build and synthesize, and the stack
+ * tests read the committed ones dozens of times.
+ */
+export function environmentJson(
+  name = "staging",
+  patch: DeepPartial<EnvironmentInput> = {},
+): StackJson {
+  const key = `${name} ${JSON.stringify(patch)}`;
+  let json = synthesized.get(key);
+  if (json === undefined) {
+    json = deepFreeze(synth(environmentStack(name, patch)));
+    synthesized.set(key, json);
+  }
+  return json;
+}
+
+const platforms = new Map<string, Record<string, StackJson>>();
+
+/**
+ * Every stack of the committed configuration (`buildPlatform`, as `npm run synth` builds them) with
+ * `backend`, by stack name: synthesized once per test worker for each backend, and frozen.
+ */
+export function platformJson(backend: BackendConfig = committedBackend): Record<string, StackJson> {
+  const key = JSON.stringify(backend);
+  let stacks = platforms.get(key);
+  if (stacks === undefined) {
+    const app = Testing.app();
+    buildPlatform(app, parseConfig(), backend);
+    stacks = deepFreeze(
+      Object.fromEntries(
+        app.node.children.map((stack) => [stack.node.id, synth(stack as TerraformStack)]),
+      ),
+    );
+    platforms.set(key, stacks);
+  }
+  return stacks;
+}
+
 /** The problems of the `ConfigError` that `attempt` throws; fails if it throws nothing. */
 export function configProblems(attempt: () => unknown): readonly string[] {
   try {
@@ -171,4 +228,36 @@ export function configProblems(attempt: () => unknown): readonly string[] {
     throw error;
   }
   throw new Error("the configuration was accepted");
+}
+
+type CrossFieldRule<T> = (value: T, ctx: z.RefinementCtx, at: readonly (string | number)[]) => void;
+
+/**
+ * The problems a cross-field rule (`checkService`, `checkDatabase`) finds in `value`, as
+ * `x.<path>: <value> <message>` lines: the rule alone, on settings its schema has parsed.
+ */
+export function ruleProblems<T>(check: CrossFieldRule<T>, value: T): string[] {
+  const issues: z.core.$ZodIssue[] = [];
+  const ctx = { value, addIssue: (issue: z.core.$ZodIssue) => issues.push(issue) };
+  check(value, ctx as unknown as z.RefinementCtx, []);
+  return formatIssues("x", value, issues);
+}
+
+/** A minimal non-production environment: one public service, nothing else declared. */
+export const minimalEnvironment = {
+  tier: "non-production",
+  region: "eu-west-1",
+  allowedAccountIds: ["111111111111"],
+  services: { api: { public: {} } },
+  cost: { monthlyBudgetUsd: 100 },
+} as const satisfies EnvironmentInput;
+
+/**
+ * The problems `EnvironmentSchema` finds in `minimalEnvironment` with `patch` applied, as
+ * `env.<path>: <value> <message>` lines; empty when it parses.
+ */
+export function environmentProblems(patch: DeepPartial<EnvironmentInput> = {}): string[] {
+  const input = merge(minimalEnvironment as EnvironmentInput, patch);
+  const result = EnvironmentSchema.safeParse(input);
+  return result.success ? [] : formatIssues("env", input, result.error.issues);
 }

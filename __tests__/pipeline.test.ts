@@ -1,11 +1,8 @@
-import { App } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { buildPlatform } from "../src/app";
 import { parseConfig } from "../src/config/load";
 import { remoteStateStacks } from "../src/config/names";
 import { pipelineFiles, type PipelineManifest } from "../src/pipeline";
-import type { PlatformStack } from "../src/stacks/platform-stack";
-import { committedBackend, resourcesOf, synth, type StackJson } from "./helpers";
+import { committedBackend, resourcesOf, type StackJson, platformJson } from "./helpers";
 
 /**
  * The pipeline manifest is what the workflows trust: every role, state role and variable it names
@@ -17,11 +14,7 @@ const files = Object.fromEntries(
 );
 const manifest = JSON.parse(files["pipeline.json"]!) as PipelineManifest;
 
-const app = new App({ outdir: "unused" });
-buildPlatform(app, config, committedBackend);
-const stacks = Object.fromEntries(
-  app.node.children.map((s) => [s.node.id, synth(s as PlatformStack)]),
-) as Record<string, StackJson>;
+const stacks = platformJson();
 
 /** `arn:aws:iam::<account>:role/<name>` of every role a stack creates, by its provider's account. */
 function roleArns(json: StackJson): string[] {

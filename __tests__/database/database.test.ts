@@ -1,169 +1,128 @@
+import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
+import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { environmentStack, onlyResource, resourcesOf, synth, type StackJson } from "../helpers";
+import { Database, type DatabaseProps } from "../../src/database/database";
+import { DatabaseSchema } from "../../src/database/settings";
+import {
+  bareStack,
+  grantedPolicies,
+  policyGrantee,
+  resolved,
+  resourcesOf,
+  synth,
+} from "../helpers";
 
-type Resource = Record<string, unknown>;
-const db = (json: StackJson) => onlyResource(json, "aws_db_instance");
+const KEY = "arn:aws:kms:eu-west-1:111111111111:key/test";
 
-describe("database", () => {
-  const prod = synth(environmentStack("prod"));
-  const staging = synth(environmentStack("staging"));
+/** GIVEN a bare stack WHEN a database is built from default settings and minimal wiring. */
+function database(settings: Record<string, unknown> = {}, props: Partial<DatabaseProps> = {}) {
+  const stack = bareStack();
+  const construct = new Database(stack, "database", {
+    ...DatabaseSchema.parse(settings),
+    namePrefix: "orbit-test",
+    region: "eu-west-1",
+    accountId: "111111111111",
+    vpcId: "vpc-1",
+    subnetIds: ["subnet-a", "subnet-b"],
+    kmsKeyArn: KEY,
+    logRetentionDays: 30,
+    ...props,
+  });
+  return { stack, database: construct, text: Testing.synth(stack), json: synth(stack) };
+}
 
-  it("lives in the isolated subnets, is not publicly accessible, and is encrypted with the environment's key", () => {
-    expect(onlyResource(prod, "aws_db_subnet_group").subnet_ids).toEqual(
-      ["a", "b", "c"].map((z) => `\${aws_subnet.network_isolated_${z}.id}`),
-    );
-    expect(db(prod)).toMatchObject({
-      engine: "postgres",
-      engine_version: "16",
-      db_subnet_group_name: "${aws_db_subnet_group.database_subnets.name}",
-      publicly_accessible: false,
-      storage_encrypted: true,
-      kms_key_id: "${aws_kms_key.data_key_key.arn}",
-      storage_type: "gp3",
-      allocated_storage: 50,
-      max_allocated_storage: 500,
-      iam_database_authentication_enabled: true,
-      auto_minor_version_upgrade: true,
-      performance_insights_enabled: true,
-      performance_insights_kms_key_id: "${aws_kms_key.data_key_key.arn}",
-      monitoring_interval: 60,
-      monitoring_role_arn: "${aws_iam_role.database_monitoring_role.arn}",
-      enabled_cloudwatch_logs_exports: ["postgresql", "upgrade"],
+describe("Database, built alone", () => {
+  describe("GIVEN the default settings", () => {
+    const built = database();
+
+    it("THEN one private PostgreSQL instance in the given subnets, encrypted with the given key, its password managed by RDS", () => {
+      expect(built.text).toHaveResourceWithProperties(DbSubnetGroup, {
+        name: "orbit-test-db",
+        subnet_ids: ["subnet-a", "subnet-b"],
+      });
+      expect(built.text).toHaveResourceWithProperties(DbInstance, {
+        identifier: "orbit-test-db",
+        engine: "postgres",
+        instance_class: "db.t4g.micro",
+        publicly_accessible: false,
+        storage_encrypted: true,
+        kms_key_id: KEY,
+        manage_master_user_password: true,
+        master_user_secret_kms_key_id: KEY,
+        allocated_storage: 20,
+        max_allocated_storage: 100,
+        multi_az: false,
+        skip_final_snapshot: false,
+      });
+    });
+
+    it("THEN deletion protection and prevent_destroy, the default", () => {
+      expect(built.text).toHaveResourceWithProperties(DbInstance, {
+        deletion_protection: true,
+        lifecycle: { prevent_destroy: true, ignore_changes: ["final_snapshot_identifier"] },
+      });
+    });
+
+    it("THEN enhanced monitoring every 60 s through a role of its own", () => {
+      expect(built.text).toHaveResourceWithProperties(DbInstance, { monitoring_interval: 60 });
+      expect(built.text).toHaveResourceWithProperties(IamRole, {
+        name: "orbit-test-rds-monitoring",
+      });
+    });
+
+    it("THEN it exposes a security group (no rule: the stack adds who may connect) and the connection a service gets", () => {
+      expect(resourcesOf(built.json, "aws_security_group_rule")).toEqual({});
+      expect(resourcesOf(built.json, "aws_vpc_security_group_ingress_rule")).toEqual({});
+      expect(resolved(built.stack, built.database.securityGroup.id)).toBe(
+        "${aws_security_group.database_sg.id}",
+      );
+      const connection = built.database.connection();
+      expect(Object.keys(connection.environment).sort()).toEqual([
+        "DB_CREDENTIALS_ARN",
+        "DB_HOST",
+        "DB_NAME",
+        "DB_PORT",
+        "DB_SSL",
+      ]);
+      expect(connection.environment).toMatchObject({ DB_PORT: "5432", DB_SSL: "verify-full" });
+      expect(Object.keys(connection.secrets).sort()).toEqual(["DB_PASSWORD", "DB_USERNAME"]);
     });
   });
 
-  it("admits only the security group of the service that uses it (the API, not the worker) on 5432, which has the matching egress", () => {
-    const dbSg = "${aws_security_group.database_sg.id}";
-    const serviceSg = "${aws_security_group.service_api_sg.id}";
-    const ingress = Object.values(resourcesOf(prod, "aws_vpc_security_group_ingress_rule")).filter(
-      (r) => r.security_group_id === dbSg,
-    );
-    expect(ingress).toEqual([
-      expect.objectContaining({
-        referenced_security_group_id: serviceSg,
-        from_port: 5432,
-        to_port: 5432,
-        ip_protocol: "tcp",
-      }),
-    ]);
-    const egress = Object.values(resourcesOf(prod, "aws_vpc_security_group_egress_rule")).filter(
-      (r) => r.security_group_id === serviceSg && r.referenced_security_group_id === dbSg,
-    );
-    expect(egress).toEqual([
-      expect.objectContaining({ from_port: 5432, to_port: 5432, ip_protocol: "tcp" }),
-    ]);
-    expect(db(prod).vpc_security_group_ids).toEqual([dbSg]);
-    expect(
-      Object.values(resourcesOf(prod, "aws_vpc_security_group_egress_rule")).filter(
-        (r) => r.referenced_security_group_id === dbSg,
-      ),
-    ).toHaveLength(1);
+  it("GIVEN monitoringIntervalSeconds 0 THEN no enhanced monitoring and no role", () => {
+    const { text } = database({ monitoringIntervalSeconds: 0 });
+    expect(text).toHaveResourceWithProperties(DbInstance, { monitoring_interval: 0 });
+    expect(text).not.toHaveResource(IamRole);
   });
 
-  it("forces TLS and logs slow queries, connections and lock waits", () => {
-    const parameters = Object.fromEntries(
-      (onlyResource(prod, "aws_db_parameter_group").parameter as Resource[]).map((p) => [
-        p.name,
-        p.value,
-      ]),
-    );
-    expect(parameters).toMatchObject({
-      "rds.force_ssl": "1",
-      log_min_duration_statement: "1000",
-      log_connections: "1",
-      log_disconnections: "1",
-      log_lock_waits: "1",
-    });
-    expect(onlyResource(prod, "aws_db_parameter_group").family).toBe("postgres16");
-  });
-
-  it("keeps the master password in a Secrets Manager secret RDS manages, encrypted with the key", () => {
-    expect(db(prod)).toMatchObject({
-      manage_master_user_password: true,
-      master_user_secret_kms_key_id: "${aws_kms_key.data_key_key.arn}",
-      username: "app_admin",
-    });
-    expect(db(prod)).not.toHaveProperty("password");
-    expect(db(prod)).not.toHaveProperty("password_wo");
-  });
-
-  it("in prod: deletion protection, prevent_destroy, a named final snapshot, Multi-AZ and 30 days of backups", () => {
-    expect(db(prod)).toMatchObject({
-      deletion_protection: true,
-      lifecycle: { prevent_destroy: true },
-      skip_final_snapshot: false,
-      final_snapshot_identifier: 'orbit-prod-db-final-${formatdate("YYYYMMDDhhmmss", timestamp())}',
-      multi_az: true,
-      backup_retention_period: 30,
-      backup_window: "02:00-03:00",
-      maintenance_window: "sun:03:30-sun:04:30",
-      copy_tags_to_snapshot: true,
-      delete_automated_backups: false,
-    });
-  });
-
-  it("in staging: single-AZ with a week of backups, and still a final snapshot on deletion", () => {
-    expect(db(staging)).toMatchObject({
-      multi_az: false,
-      backup_retention_period: 7,
+  it("GIVEN deletionProtection false THEN the instance may be destroyed", () => {
+    const { text } = database({ deletionProtection: false });
+    expect(text).toHaveResourceWithProperties(DbInstance, {
       deletion_protection: false,
-      skip_final_snapshot: false,
-      final_snapshot_identifier:
-        'orbit-staging-db-final-${formatdate("YYYYMMDDhhmmss", timestamp())}',
+      lifecycle: { prevent_destroy: false, ignore_changes: ["final_snapshot_identifier"] },
     });
   });
 
-  it("exports its logs to log groups it creates with retention and encryption", () => {
-    expect(resourcesOf(prod, "aws_cloudwatch_log_group").database_log_postgresql).toMatchObject({
-      name: "/aws/rds/instance/orbit-prod-db/postgresql",
-      retention_in_days: 365,
-      kms_key_id: "${aws_kms_key.data_key_key.arn}",
+  it("WHEN a grantee is granted connect THEN it may read the master secret, and decrypt it only through Secrets Manager", () => {
+    const stack = bareStack();
+    const built = new Database(stack, "database", {
+      ...DatabaseSchema.parse({}),
+      namePrefix: "orbit-test",
+      region: "eu-west-1",
+      accountId: "111111111111",
+      vpcId: "vpc-1",
+      subnetIds: ["subnet-a", "subnet-b"],
+      kmsKeyArn: KEY,
+      logRetentionDays: 30,
     });
-  });
-});
-
-describe("the database connection of the service that uses it", () => {
-  const prod = synth(environmentStack("prod"));
-  const container = JSON.parse(
-    resourcesOf(prod, "aws_ecs_task_definition").service_api_task!.container_definitions as string,
-  )[0];
-  const secret = "${aws_db_instance.database_instance.master_user_secret[0].secret_arn}";
-
-  it("takes username and password from the managed secret by JSON key", () => {
-    expect(container.secrets).toEqual([
-      { name: "DB_PASSWORD", valueFrom: `${secret}:password::` },
-      { name: "DB_USERNAME", valueFrom: `${secret}:username::` },
-    ]);
-  });
-
-  it("gets host, port, database name, TLS mode and the secret's ARN as plain variables", () => {
-    const env = Object.fromEntries(container.environment.map((e: Resource) => [e.name, e.value]));
-    expect(env).toMatchObject({
-      DB_HOST: "${aws_db_instance.database_instance.address}",
-      DB_PORT: "5432",
-      DB_NAME: "app",
-      DB_SSL: "verify-full",
-      DB_CREDENTIALS_ARN: secret,
+    built.grantConnect(policyGrantee(stack));
+    const [secret, key] = grantedPolicies(synth(stack))["database-credentials"]!;
+    expect(secret).toMatchObject({ Sid: "DatabaseCredentials", Effect: "Allow" });
+    expect(key).toMatchObject({
+      Resource: KEY,
+      Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
     });
-  });
-
-  it("goes to no service that does not declare it", () => {
-    const worker = resourcesOf(prod, "aws_ecs_task_definition").service_worker_task!
-      .container_definitions as string;
-    expect(worker).not.toMatch(/DB_|database/);
-  });
-});
-
-describe("an environment without a database", () => {
-  it("has no database, no database rules in its network ACLs, and no key use through RDS", () => {
-    const json = synth(
-      environmentStack("staging", {
-        database: undefined,
-        services: { api: { uses: { database: false } } },
-      }),
-    );
-    expect(resourcesOf(json, "aws_db_instance")).toEqual({});
-    expect(JSON.stringify(resourcesOf(json, "aws_network_acl"))).not.toContain("5432");
-    expect(onlyResource(json, "aws_kms_key").policy as string).not.toContain("rds.");
   });
 });

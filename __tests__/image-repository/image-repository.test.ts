@@ -1,80 +1,106 @@
+import { EcrReplicationConfiguration } from "@cdktf/provider-aws/lib/ecr-replication-configuration";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-policy";
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load";
-import { SharedStack } from "../../src/stacks/shared-stack";
-import { committedBackend, onlyResource, synth } from "../helpers";
+import {
+  ImageRepository,
+  replicateImages,
+  type ImageRepositoryProps,
+} from "../../src/image-repository/image-repository";
+import { bareStack, onlyResource, resolved, synth } from "../helpers";
 
-const json = synth(new SharedStack(Testing.app(), "shared", parseConfig(), committedBackend));
+/** GIVEN a bare stack WHEN an image repository is built with a name and `props`. */
+function imageRepository(props: Partial<ImageRepositoryProps> = {}) {
+  const stack = bareStack();
+  const repository = new ImageRepository(stack, "image", { name: "orbit/app", ...props });
+  return { stack, repository, text: Testing.synth(stack), json: synth(stack) };
+}
 
-describe("image repository", () => {
-  it("scans on push, has immutable tags and KMS encryption, and is never force-deleted", () => {
-    expect(onlyResource(json, "aws_ecr_repository")).toMatchObject({
-      name: "orbit/app",
-      image_tag_mutability: "IMMUTABLE",
-      image_scanning_configuration: { scan_on_push: true },
-      encryption_configuration: [{ encryption_type: "KMS" }],
-      force_delete: false,
+const lifecycleRules = (json: ReturnType<typeof synth>) =>
+  (
+    JSON.parse(onlyResource(json, "aws_ecr_lifecycle_policy").policy as string) as {
+      rules: { rulePriority: number; selection: { countNumber: number } }[];
+    }
+  ).rules.map((r) => [r.rulePriority, r.selection.countNumber]);
+
+describe("ImageRepository, built alone", () => {
+  describe("GIVEN only a name", () => {
+    const { text, json, stack, repository } = imageRepository();
+
+    it("THEN an immutable, scanned, KMS-encrypted repository of that name, in the provider's region", () => {
+      expect(text).toHaveResourceWithProperties(EcrRepository, {
+        name: "orbit/app",
+        image_tag_mutability: "IMMUTABLE",
+        image_scanning_configuration: { scan_on_push: true },
+        force_delete: false,
+      });
+      expect(onlyResource(json, "aws_ecr_repository")).not.toHaveProperty("region");
+      expect(repository.region).toBeUndefined();
+    });
+
+    it("THEN untagged images expire after a day, 20 promoted and 10 release images are kept", () => {
+      expect(lifecycleRules(json)).toEqual([
+        [1, 1],
+        [2, 20],
+        [3, 10],
+      ]);
+    });
+
+    it("THEN no other account may pull", () => {
+      expect(text).not.toHaveResource(EcrRepositoryPolicy);
+    });
+
+    it("THEN it exposes the repository", () => {
+      expect(resolved(stack, repository.repository.arn)).toBe(
+        "${aws_ecr_repository.image_repository.arn}",
+      );
     });
   });
 
-  it("expires untagged images after a day, keeps the last 10 releases, and never lets them expire prod's images", () => {
-    const policy = JSON.parse(onlyResource(json, "aws_ecr_lifecycle_policy").policy as string);
-    expect(policy.rules.map((r: Record<string, unknown>) => [r.rulePriority, r.selection])).toEqual(
-      [
-        [
-          1,
-          {
-            tagStatus: "untagged",
-            countType: "sinceImagePushed",
-            countUnit: "days",
-            countNumber: 1,
-          },
-        ],
-        [
-          2,
-          {
-            tagStatus: "tagged",
-            tagPrefixList: ["prod-"],
-            countType: "imageCountMoreThan",
-            countNumber: 20,
-          },
-        ],
-        [
-          3,
-          {
-            tagStatus: "tagged",
-            tagPatternList: ["*"],
-            countType: "imageCountMoreThan",
-            countNumber: 10,
-          },
-        ],
-      ],
-    );
-    expect(
-      policy.rules.every(
-        (r: { action: unknown }) => JSON.stringify(r.action) === '{"type":"expire"}',
-      ),
-    ).toBe(true);
-  });
-
-  it("lets the prod account pull, since prod runs in another account than the repository", () => {
-    const policy = JSON.parse(onlyResource(json, "aws_ecr_repository_policy").policy as string);
-    expect(policy.Statement).toEqual([
-      expect.objectContaining({
-        Effect: "Allow",
-        Principal: { AWS: ["arn:aws:iam::222222222222:root"] },
-        Action: [
-          "ecr:BatchCheckLayerAvailability",
-          "ecr:BatchGetImage",
-          "ecr:GetDownloadUrlForLayer",
-        ],
-      }),
+  it("GIVEN how many images to keep THEN the lifecycle keeps that many", () => {
+    const { json } = imageRepository({ keepReleaseImages: 5, keepPromotedImages: 7 });
+    expect(lifecycleRules(json)).toEqual([
+      [1, 1],
+      [2, 7],
+      [3, 5],
     ]);
   });
 
-  it("publishes its URL for the environment stacks", () => {
-    expect(json.output?.repository_url?.value).toBe(
-      "${aws_ecr_repository.images_repository.repository_url}",
-    );
+  it("GIVEN pulling accounts THEN each account's root may pull, and only pull", () => {
+    const { json } = imageRepository({ pullAccountIds: ["222222222222"] });
+    const statement = JSON.parse(onlyResource(json, "aws_ecr_repository_policy").policy as string)
+      .Statement[0];
+    expect(statement).toMatchObject({
+      Sid: "EnvironmentAccountsPull",
+      Principal: { AWS: ["arn:aws:iam::222222222222:root"] },
+    });
+    expect(JSON.stringify(statement.Action)).not.toMatch(/Put|Delete|Upload/);
+  });
+
+  it("GIVEN a region THEN a replica there, which replication fills from the provider's region", () => {
+    const stack = bareStack();
+    const replica = new ImageRepository(stack, "replica", {
+      name: "orbit/app",
+      region: "us-east-1",
+    });
+    replicateImages(stack, "replication", {
+      registryId: "111111111111",
+      repositoryName: "orbit/app",
+      replicas: [replica],
+    });
+    const text = Testing.synth(stack);
+    expect(text).toHaveResourceWithProperties(EcrRepository, { region: "us-east-1" });
+    expect(text).toHaveResourceWithProperties(EcrReplicationConfiguration, {
+      replication_configuration: {
+        rule: [
+          {
+            destination: [{ region: "us-east-1", registry_id: "111111111111" }],
+            repository_filter: [{ filter: "orbit/app", filter_type: "PREFIX_MATCH" }],
+          },
+        ],
+      },
+      depends_on: ["aws_ecr_repository.replica_repository"],
+    });
   });
 });

@@ -6,12 +6,12 @@ import { LoadBalancer, type ServiceTargetProps } from "../../src/load-balancer/l
 import {
   bareStack,
   committedEnvironment,
-  environmentStack,
   onlyResource,
   resolved,
   resourcesOf,
   synth,
   type StackJson,
+  environmentJson,
 } from "../helpers";
 
 type Resource = Record<string, unknown>;
@@ -77,7 +77,7 @@ const service = (
 });
 
 describe("load balancer with TLS", () => {
-  const json = synth(environmentStack("prod"));
+  const json = environmentJson("prod");
 
   it("serves HTTPS on 443 with a TLS 1.2+ policy and a DNS-validated certificate", () => {
     const https = byPort(json, 443);
@@ -213,13 +213,11 @@ describe("load balancer with TLS", () => {
   it("uses a given certificate instead of issuing one", () => {
     const arn =
       "arn:aws:acm:eu-west-1:222222222222:certificate/0f5bd0a6-2f4e-4d43-9f3e-8d7c0b1a2b3c";
-    const withArn = synth(
-      environmentStack("prod", {
-        loadBalancer: {
-          tls: { domainName: "orbit.example.com", certificateArn: arn, hostedZoneId: undefined },
-        },
-      }),
-    );
+    const withArn = environmentJson("prod", {
+      loadBalancer: {
+        tls: { domainName: "orbit.example.com", certificateArn: arn, hostedZoneId: undefined },
+      },
+    });
     expect(resourcesOf(withArn, "aws_acm_certificate")).toEqual({});
     expect(byPort(withArn, 443).certificate_arn).toBe(arn);
     expect(resourcesOf(withArn, "aws_route53_record")).toEqual({});
@@ -362,7 +360,7 @@ describe("a public service behind the load balancer", () => {
 
 describe("the environment's load balancer", () => {
   it("has a target group and a rule for each public service, none for the worker, at the derived priority", () => {
-    const json = synth(environmentStack("staging"));
+    const json = environmentJson("staging");
     expect(Object.keys(resourcesOf(json, "aws_lb_target_group"))).toEqual([
       "load_balancer_target_api",
     ]);
@@ -385,25 +383,23 @@ describe("the environment's load balancer", () => {
   });
 
   it("takes each public service's health check, deregistration delay, paths and priority from its settings", () => {
-    const json = synth(
-      environmentStack("staging", {
-        services: {
-          api: {
-            public: {
-              healthCheck: {
-                path: "/livez",
-                intervalSeconds: 15,
-                healthyThreshold: 3,
-                unhealthyThreshold: 4,
-              },
-              deregistrationDelaySeconds: 10,
-              paths: ["/items/*"],
-              priority: 42,
+    const json = environmentJson("staging", {
+      services: {
+        api: {
+          public: {
+            healthCheck: {
+              path: "/livez",
+              intervalSeconds: 15,
+              healthyThreshold: 3,
+              unhealthyThreshold: 4,
             },
+            deregistrationDelaySeconds: 10,
+            paths: ["/items/*"],
+            priority: 42,
           },
         },
-      }),
-    );
+      },
+    });
     expect(onlyResource(json, "aws_lb_target_group")).toMatchObject({
       deregistration_delay: "10",
       health_check: { path: "/livez", interval: 15, healthy_threshold: 3, unhealthy_threshold: 4 },
@@ -446,7 +442,7 @@ describe("without TLS", () => {
     expect(config.warnings).toEqual([
       expect.stringMatching(/^staging\.loadBalancer\.tls is not set: staging serves plain HTTP/),
     ]);
-    const json = synth(environmentStack("staging", { loadBalancer: { tls: undefined } }));
+    const json = environmentJson("staging", { loadBalancer: { tls: undefined } });
     expect(listeners(json)).toEqual([
       expect.objectContaining({ port: 80, protocol: "HTTP", default_action: [NOT_FOUND] }),
     ]);

@@ -12,6 +12,7 @@ import {
   resourcesOf,
   synth,
   type StackJson,
+  environmentJson,
 } from "../helpers";
 
 type Resource = Record<string, unknown>;
@@ -26,7 +27,7 @@ function referencedResource(json: StackJson, value: unknown): string | undefined
 }
 
 describe("alarms", () => {
-  const json = synth(environmentStack("prod"));
+  const json = environmentJson("prod");
   const alarms = alarmsOf(json);
   const serviceAlarms = ["running_tasks", "memory", "cpu", "error_log_lines"];
   const publicAlarms = ["5xx", "latency_p99", "unhealthy_hosts"];
@@ -124,19 +125,17 @@ describe("alarms", () => {
 
   it("follow the configured thresholds", () => {
     const tuned = alarmsOf(
-      synth(
-        environmentStack("staging", {
-          monitoring: {
-            alarms: {
-              target5xxPerMinute: 5,
-              latencyP99Seconds: 0.5,
-              latencyMinutes: 5,
-              memoryPercent: 70,
-              queueVisibleMessages: 10,
-            },
+      environmentJson("staging", {
+        monitoring: {
+          alarms: {
+            target5xxPerMinute: 5,
+            latencyP99Seconds: 0.5,
+            latencyMinutes: 5,
+            memoryPercent: 70,
+            queueVisibleMessages: 10,
           },
-        }),
-      ),
+        },
+      }),
     );
     expect(tuned.monitoring_api_5xx?.threshold).toBe(5);
     expect(tuned.monitoring_api_latency_p99).toMatchObject({
@@ -262,14 +261,12 @@ describe("monitoring of one environment's parts", () => {
 
 describe("notifications", () => {
   it("go to the configured addresses and webhook", () => {
-    const json = synth(
-      environmentStack("staging", {
-        monitoring: {
-          alarmEmails: ["a@example.com", "b@example.com"],
-          alarmWebhookUrl: "https://hooks.example.com/T000/B000",
-        },
-      }),
-    );
+    const json = environmentJson("staging", {
+      monitoring: {
+        alarmEmails: ["a@example.com", "b@example.com"],
+        alarmWebhookUrl: "https://hooks.example.com/T000/B000",
+      },
+    });
     const subscriptions = Object.values(resourcesOf(json, "aws_sns_topic_subscription")).filter(
       (s) => s.topic_arn === ALERTS,
     );
@@ -292,7 +289,7 @@ describe("notifications", () => {
 });
 
 describe("logs", () => {
-  const json = synth(environmentStack("prod"));
+  const json = environmentJson("prod");
 
   it("count ERROR lines of each service's JSON logs into a metric with an alarm", () => {
     for (const service of ["api", "worker"]) {
@@ -344,7 +341,7 @@ describe("logs", () => {
 });
 
 describe("dashboard", () => {
-  const json = synth(environmentStack("prod"));
+  const json = environmentJson("prod");
   const body = JSON.parse(
     onlyResource(json, "aws_cloudwatch_dashboard").dashboard_body as string,
   ) as {

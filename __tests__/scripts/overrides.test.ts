@@ -1,9 +1,6 @@
-import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { buildPlatform } from "../../src/app";
 import { parseConfig } from "../../src/config/load";
 import { remoteStateStacks } from "../../src/config/names";
-import type { PlatformStack } from "../../src/stacks/platform-stack";
 import {
   allServices,
   backendOverride,
@@ -16,7 +13,7 @@ import {
   type Emulator,
 } from "../../scripts/terraform/overrides";
 import type { StackJson } from "../../scripts/terraform/stack-json";
-import { committedBackend, synth } from "../helpers";
+import { platformJson } from "../helpers";
 
 const emulator: Emulator = {
   url: "http://127.0.0.1:45678",
@@ -26,11 +23,7 @@ const emulator: Emulator = {
 
 /** Every stack of the committed configuration, as `app.synth()` writes it. */
 function committedStacks(): Record<string, StackJson> {
-  const app = Testing.app();
-  buildPlatform(app, parseConfig(), committedBackend);
-  return Object.fromEntries(
-    app.node.children.map((s) => [s.node.id, synth(s as PlatformStack) as unknown as StackJson]),
-  );
+  return platformJson() as unknown as Record<string, StackJson>;
 }
 const stacks = committedStacks();
 

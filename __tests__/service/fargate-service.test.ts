@@ -2,14 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Cluster } from "../../src/service/cluster";
 import { FargateService, type FargateServiceProps } from "../../src/service/fargate-service";
 import { ServiceSchema } from "../../src/service/settings";
-import {
-  bareStack,
-  environmentStack,
-  onlyResource,
-  resourcesOf,
-  synth,
-  type StackJson,
-} from "../helpers";
+import { bareStack, onlyResource, resourcesOf, synth, type StackJson, environmentJson } from "../helpers";
 
 type Resource = Record<string, unknown>;
 
@@ -351,7 +344,7 @@ describe("the cluster", () => {
 });
 
 describe("services in the environment stack", () => {
-  const prod = synth(environmentStack("prod"));
+  const prod = environmentJson("prod");
   const ingressTo = (service: string) =>
     Object.values(resourcesOf(prod, "aws_vpc_security_group_ingress_rule")).filter(
       (r) => r.security_group_id === `\${aws_security_group.service_${service}_sg.id}`,
@@ -419,9 +412,7 @@ describe("services in the environment stack", () => {
   });
 
   it("the API scales on requests per target of its own target group when configured", () => {
-    const json = synth(
-      environmentStack("prod", { services: { api: { autoscaling: { requestsPerTarget: 1000 } } } }),
-    );
+    const json = environmentJson("prod", { services: { api: { autoscaling: { requestsPerTarget: 1000 } } } });
     expect(
       resourcesOf(json, "aws_appautoscaling_policy").service_api_requests_scaling,
     ).toMatchObject({
@@ -444,7 +435,7 @@ describe("services in the environment stack", () => {
   });
 
   it("staging runs the API's first task on-demand and the rest mostly on Spot, the worker on Spot only", () => {
-    const staging = synth(environmentStack("staging"));
+    const staging = environmentJson("staging");
     const strategy = (name: string) =>
       Object.values(resourcesOf(staging, "aws_ecs_service")).find((s) => s.name === name)!
         .capacity_provider_strategy;

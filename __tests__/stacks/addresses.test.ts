@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load";
 import { SharedStack } from "../../src/stacks/shared-stack";
 import { StateStack } from "../../src/stacks/state-stack";
-import { addresses, committedBackend, environmentStack, synth } from "../helpers";
+import { addresses, committedBackend, synth, environmentJson } from "../helpers";
 
 /**
  * Terraform addresses are derived from construct ids. Renaming an id, or moving a construct,
@@ -30,7 +30,7 @@ describe("addresses of stateful and foundational resources are pinned", () => {
   });
 
   it("prod: network, load balancer, cluster, services, data, key, logs", () => {
-    const json = synth(environmentStack("prod"));
+    const json = environmentJson("prod");
     const pinned =
       /^aws_(vpc|subnet|internet_gateway|nat_gateway|eip|cloudwatch_log_group|s3_bucket|lb|lb_target_group|ecs_cluster|ecs_service|acm_certificate|db_instance|db_subnet_group|db_parameter_group|dynamodb_table|sqs_queue|sns_topic|kms_key)\./;
     expect(pick(addresses(json), pinned)).toEqual([
@@ -79,7 +79,7 @@ describe("addresses of stateful and foundational resources are pinned", () => {
   it.each(["prod", "staging"])(
     "%s: moves the table, topic, queues, their policies and subscription, and the cluster from their round-1 addresses",
     (name) => {
-      const json = synth(environmentStack(name));
+      const json = environmentJson(name);
       const moved = [
         ["aws_dynamodb_table.key_value_store_table", "aws_dynamodb_table.table_items_table"],
         ["aws_sns_topic.messaging_events", "aws_sns_topic.topic_events_topic"],
@@ -113,13 +113,11 @@ describe("addresses of stateful and foundational resources are pinned", () => {
   );
 
   it("emits no moved block for a round-1 resource whose new home the environment does not declare", () => {
-    const json = synth(
-      environmentStack("staging", {
-        queues: { events: { subscribesTo: [] } },
-        topics: undefined,
-        services: { api: { uses: { topics: undefined } } },
-      }),
-    );
+    const json = environmentJson("staging", {
+      queues: { events: { subscribesTo: [] } },
+      topics: undefined,
+      services: { api: { uses: { topics: undefined } } },
+    });
     const from = (json.moved ?? []).map((m) => m.from);
     expect(from).not.toContain("aws_sns_topic.messaging_events");
     expect(from).not.toContain("aws_sns_topic_subscription.messaging_queue_subscription");
@@ -128,7 +126,7 @@ describe("addresses of stateful and foundational resources are pinned", () => {
   });
 
   it("staging: VPC and subnets", () => {
-    const json = synth(environmentStack("staging"));
+    const json = environmentJson("staging");
     expect(pick(addresses(json), /^aws_(vpc|subnet)\./)).toEqual([
       "aws_subnet.network_isolated_a",
       "aws_subnet.network_isolated_b",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { environmentStack, resourcesOf, synth, type StackJson } from "../helpers";
+import { resourcesOf, type StackJson, environmentJson } from "../helpers";
 
 type Resource = Record<string, unknown>;
 
@@ -42,9 +42,9 @@ describe("the container port is declared once", () => {
   it.each([8080, 3001])(
     "port %i reaches the port mapping, PORT, target group and both security group rules",
     (port) => {
-      const json = synth(
-        environmentStack("staging", { services: { api: { public: { containerPort: port } } } }),
-      );
+      const json = environmentJson("staging", {
+        services: { api: { public: { containerPort: port } } },
+      });
       expect(portsOnThePath(json)).toEqual({
         portMapping: port,
         hostPort: port,
@@ -61,7 +61,7 @@ describe("the container port is declared once", () => {
 });
 
 describe("each service's environment names exactly what it uses", () => {
-  const json = synth(environmentStack("prod"));
+  const json = environmentJson("prod");
   const variables = (service: string) =>
     Object.fromEntries(
       containerOf(json, service).environment.map((e: Resource) => [e.name, e.value]),
@@ -102,9 +102,7 @@ describe("each service's environment names exactly what it uses", () => {
   });
 
   it("the drain deadline follows the stop timeout, 5 s inside it", () => {
-    const tuned = synth(
-      environmentStack("staging", { services: { worker: { stopTimeoutSeconds: 90 } } }),
-    );
+    const tuned = environmentJson("staging", { services: { worker: { stopTimeoutSeconds: 90 } } });
     const worker = containerOf(tuned, "worker");
     expect(worker.stopTimeout).toBe(90);
     expect(worker.environment).toContainEqual({ name: "SHUTDOWN_TIMEOUT_MS", value: "85000" });
@@ -118,7 +116,7 @@ describe("each service's environment names exactly what it uses", () => {
  */
 describe("releasing a new image_tag", () => {
   const withTag = (tag: string) => {
-    const json = synth(environmentStack("prod"));
+    const json = environmentJson("prod");
     return JSON.parse(
       JSON.stringify(json.resource).replaceAll("${var.image_tag}", tag),
     ) as StackJson["resource"];
@@ -153,7 +151,7 @@ describe("releasing a new image_tag", () => {
 
   it("leaves the task definitions free of ignore_changes, so Terraform stays the source of truth", () => {
     const taskDefinitions = Object.values(
-      resourcesOf(synth(environmentStack("prod")), "aws_ecs_task_definition"),
+      resourcesOf(environmentJson("prod"), "aws_ecs_task_definition"),
     );
     expect(taskDefinitions).toHaveLength(2);
     for (const taskDefinition of taskDefinitions)
@@ -161,9 +159,8 @@ describe("releasing a new image_tag", () => {
   });
 
   it("accepts only commit SHAs and version tags as image_tag", () => {
-    const variable = (
-      synth(environmentStack("prod")) as unknown as { variable: Record<string, Resource> }
-    ).variable.image_tag!;
+    const variable = (environmentJson("prod") as unknown as { variable: Record<string, Resource> })
+      .variable.image_tag!;
     expect(variable.type).toBe("string");
     const validation = (variable.validation as Resource[])[0]!;
     const pattern = /regex\("(.+)", var\.image_tag\)/.exec(validation.condition as string)![1]!;
@@ -176,7 +173,7 @@ describe("releasing a new image_tag", () => {
 });
 
 describe("IAM", () => {
-  const json = synth(environmentStack("prod"));
+  const json = environmentJson("prod");
   const statements = () =>
     Object.entries(resourcesOf(json, "aws_iam_role_policy")).flatMap(([name, policy]) =>
       (JSON.parse(policy.policy as string).Statement as Resource[]).map(
@@ -383,7 +380,7 @@ describe("IAM", () => {
 
 describe("outputs", () => {
   it("give the service URL, load balancer DNS name, cluster, each service's name and task role, each data resource and the repository URL", () => {
-    const outputs = synth(environmentStack("prod")).output!;
+    const outputs = environmentJson("prod").output!;
     expect(outputs.service_url?.value).toBe("https://orbit.example.com");
     expect(outputs.alb_dns_name?.value).toBe("${aws_lb.load_balancer_alb.dns_name}");
     expect(outputs.cluster_name?.value).toBe("${aws_ecs_cluster.cluster_cluster.name}");
@@ -415,12 +412,10 @@ describe("outputs", () => {
   });
 
   it("have no database outputs in an environment without a database", () => {
-    const outputs = synth(
-      environmentStack("staging", {
-        database: undefined,
-        services: { api: { uses: { database: false } } },
-      }),
-    ).output!;
+    const outputs = environmentJson("staging", {
+      database: undefined,
+      services: { api: { uses: { database: false } } },
+    }).output!;
     expect(outputs).not.toHaveProperty("database_endpoint");
     expect(outputs).not.toHaveProperty("database_credentials_arn");
   });

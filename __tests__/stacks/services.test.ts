@@ -4,15 +4,14 @@ import type { EnvironmentInput } from "../../src/config/schema";
 import {
   committedEnvironment,
   configProblems,
-  environmentStack,
   resourcesOf,
-  synth,
   type StackJson,
+  environmentJson,
 } from "../helpers";
 
 /** Services and data as data: what each declaration derives, read from the synthesized stack. */
-const staging = synth(environmentStack("staging"));
-const prod = synth(environmentStack("prod"));
+const staging = environmentJson("staging");
+const prod = environmentJson("prod");
 
 const byName = (json: StackJson, type: string, name: string) => {
   const found = Object.entries(resourcesOf(json, type)).find(
@@ -181,9 +180,10 @@ describe("the worker gets nothing it does not declare", () => {
 
 describe("a network without NAT has exactly the endpoints the declared uses need", () => {
   const endpointsOf = (patch: Partial<EnvironmentInput>) => {
-    const json = synth(
-      environmentStack("staging", { network: { natGateways: "none" }, ...patch } as never),
-    );
+    const json = environmentJson("staging", {
+      network: { natGateways: "none" },
+      ...patch,
+    } as never);
     return Object.values(resourcesOf(json, "aws_vpc_endpoint"))
       .map(
         (e) =>

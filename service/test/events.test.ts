@@ -40,9 +40,10 @@ describe.skipIf(!motoUrl)(
     const actions: string[] = [];
     const workerLog = captureLogger();
     let check: ReturnType<typeof testClients>;
+    let restoreEnvironment = () => {};
 
     beforeAll(async () => {
-      useEmulator(motoUrl);
+      restoreEnvironment = useEmulator(motoUrl);
       resources = await createResources(motoUrl, "events");
       check = testClients(motoUrl);
       const api = serviceClients(actions);
@@ -70,6 +71,7 @@ describe.skipIf(!motoUrl)(
       await worker?.stop();
       await running;
       await t?.close();
+      restoreEnvironment();
     });
 
     const record = async (itemId: string, sk: string) =>

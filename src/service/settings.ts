@@ -371,7 +371,8 @@ export function checkService(
       ),
     );
   }
-  if (service.public && service.capacity.fargateBase === 0 && service.capacity.fargateWeight === 0) {
+  const { fargateBase, fargateWeight, fargateSpotWeight } = service.capacity;
+  if (service.public && fargateBase === 0 && fargateWeight === 0 && fargateSpotWeight > 0) {
     problem(
       ["capacity", "fargateBase"],
       0,

@@ -21,25 +21,32 @@ declare module "vitest" {
  */
 export default async function setup(project: TestProject) {
   const teardown: Array<() => Promise<void>> = [];
-  const motoServer = findMotoServer();
-  if (motoServer) {
-    const moto = await startMoto(motoServer);
-    teardown.push(moto.stop);
-    project.provide("motoUrl", moto.url);
-  } else {
-    project.provide("motoUrl", "");
-    const banner = "!".repeat(100);
-    console.warn(
-      `\n${banner}\nmoto_server not found: the AWS emulator tests (DynamoDB, SNS, SQS, the worker) are SKIPPED.\n` +
-        `Install it with:  ${INSTALL_COMMAND}   (from the repository root)\n${banner}\n`,
-    );
+  // Both start at once: moto (Python) and PGlite (WebAssembly) each take a second or more.
+  await Promise.all([startEmulator(), startDatabase()]);
+
+  async function startEmulator() {
+    const motoServer = findMotoServer();
+    if (motoServer) {
+      const moto = await startMoto(motoServer);
+      teardown.push(moto.stop);
+      project.provide("motoUrl", moto.url);
+    } else {
+      project.provide("motoUrl", "");
+      const banner = "!".repeat(100);
+      console.warn(
+        `\n${banner}\nmoto_server not found: the AWS emulator tests (DynamoDB, SNS, SQS, the worker) are SKIPPED.\n` +
+          `Install it with:  ${INSTALL_COMMAND}   (from the repository root)\n${banner}\n`,
+      );
+    }
   }
 
-  const configured = process.env.DATABASE_URL;
-  if (configured) {
-    project.provide("databaseUrl", configured);
-    project.provide("databaseIsPglite", false);
-  } else {
+  async function startDatabase() {
+    const configured = process.env.DATABASE_URL;
+    if (configured) {
+      project.provide("databaseUrl", configured);
+      project.provide("databaseIsPglite", false);
+      return;
+    }
     const db = await PGlite.create();
     // PGlite is one backend; the socket server multiplexes connections onto it. Room for every
     // pool the test files open at once.

@@ -179,10 +179,23 @@ export async function createResources(
   }
 }
 
-/** Points this process's SDK clients at the emulator, as the platform's tests set them. */
-export function useEmulator(endpoint: string): void {
-  process.env.AWS_ENDPOINT_URL = endpoint;
-  process.env.AWS_REGION = REGION;
-  process.env.AWS_ACCESS_KEY_ID = CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = CREDENTIALS.secretAccessKey;
+/**
+ * Points this process's SDK clients at the emulator, as the platform's tests set them; returns
+ * the function that puts the environment back (test files share a worker: isolate is off).
+ */
+export function useEmulator(endpoint: string): () => void {
+  const values = {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+  };
+  const before = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, values);
+  return () => {
+    for (const [name, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
 }
