@@ -28,7 +28,7 @@ import {
   type StackName,
 } from "./config/names";
 import type { PlatformConfig, Tier } from "./config/schema";
-import { PROMOTED_TAG_PREFIX } from "./image-repository/image-repository";
+import { DEPLOYED_TAG_PREFIX } from "./image-repository/image-repository";
 
 export const PIPELINE_MANIFEST = "pipeline.json";
 const PIPELINE_DIR = "pipeline";
@@ -62,7 +62,8 @@ export interface PipelineManifest {
     readonly repositoryName: string;
     readonly repositoryUrl: string;
     readonly publishRoleArn: string;
-    readonly promotedTagPrefix: string;
+    /** The release tags an image `<this><stack>.<sha>` once a stack's deploy ran with it. */
+    readonly deployedTagPrefix: string;
     /** Regions the image is replicated to; a release waits until it is in each. */
     readonly replicaRegions: readonly string[];
   };
@@ -162,7 +163,7 @@ export function pipelineFiles(config: PlatformConfig, backend: BackendConfig): P
       repositoryName: repository.name,
       repositoryUrl: repository.url,
       publishRoleArn: arn.role(repository.account, names.publishRole),
-      promotedTagPrefix: PROMOTED_TAG_PREFIX,
+      deployedTagPrefix: DEPLOYED_TAG_PREFIX,
       replicaRegions: replicaRegions(config),
     },
     environments: environments.map((env) => env.name),

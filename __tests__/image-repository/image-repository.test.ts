@@ -4,25 +4,27 @@ import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-poli
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import {
+  imageLifecyclePolicy,
   ImageRepository,
   replicateImages,
   type ImageRepositoryProps,
 } from "../../src/image-repository/image-repository";
+import { lifecyclePolicyProblems } from "../../src/image-repository/lifecycle-evaluator";
 import { bareStack, onlyResource, resolved, synth } from "../helpers";
 
 /** GIVEN a bare stack WHEN an image repository is built with a name and `props`. */
 function imageRepository(props: Partial<ImageRepositoryProps> = {}) {
   const stack = bareStack();
-  const repository = new ImageRepository(stack, "image", { name: "orbit/app", ...props });
+  const repository = new ImageRepository(stack, "image", {
+    name: "orbit/app",
+    lifecycle: { productionStacks: ["prod"] },
+    ...props,
+  });
   return { stack, repository, text: Testing.synth(stack), json: synth(stack) };
 }
 
-const lifecycleRules = (json: ReturnType<typeof synth>) =>
-  (
-    JSON.parse(onlyResource(json, "aws_ecr_lifecycle_policy").policy as string) as {
-      rules: { rulePriority: number; selection: { countNumber: number } }[];
-    }
-  ).rules.map((r) => [r.rulePriority, r.selection.countNumber]);
+const lifecyclePolicy = (json: ReturnType<typeof synth>) =>
+  JSON.parse(onlyResource(json, "aws_ecr_lifecycle_policy").policy as string) as unknown;
 
 describe("ImageRepository, built alone", () => {
   describe("GIVEN only a name", () => {
@@ -39,12 +41,10 @@ describe("ImageRepository, built alone", () => {
       expect(repository.region).toBeUndefined();
     });
 
-    it("THEN untagged images expire after a day, 20 promoted and 10 release images are kept", () => {
-      expect(lifecycleRules(json)).toEqual([
-        [1, 1],
-        [2, 20],
-        [3, 10],
-      ]);
+    it("THEN its lifecycle is the policy of its settings, one ECR accepts", () => {
+      const policy = lifecyclePolicy(json);
+      expect(policy).toEqual(imageLifecyclePolicy({ productionStacks: ["prod"] }));
+      expect(lifecyclePolicyProblems(policy as never)).toEqual([]);
     });
 
     it("THEN no other account may pull", () => {
@@ -58,13 +58,14 @@ describe("ImageRepository, built alone", () => {
     });
   });
 
-  it("GIVEN how many images to keep THEN the lifecycle keeps that many", () => {
-    const { json } = imageRepository({ keepReleaseImages: 5, keepPromotedImages: 7 });
-    expect(lifecycleRules(json)).toEqual([
-      [1, 1],
-      [2, 7],
-      [3, 5],
-    ]);
+  it("GIVEN lifecycle settings THEN the lifecycle follows them", () => {
+    const settings = {
+      productionStacks: ["prod", "prod-us"],
+      nonProductionImagesKept: 30,
+      unmarkedImageExpiryDays: 60,
+    };
+    const { json } = imageRepository({ lifecycle: settings });
+    expect(lifecyclePolicy(json)).toEqual(imageLifecyclePolicy(settings));
   });
 
   it("GIVEN pulling accounts THEN each account's root may pull, and only pull", () => {
@@ -83,6 +84,7 @@ describe("ImageRepository, built alone", () => {
     const replica = new ImageRepository(stack, "replica", {
       name: "orbit/app",
       region: "us-east-1",
+      lifecycle: { productionStacks: ["prod"] },
     });
     replicateImages(stack, "replication", {
       registryId: "111111111111",

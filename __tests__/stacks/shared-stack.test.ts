@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load";
 import { SharedStack } from "../../src/stacks/shared-stack";
 import { committedBackend, onlyResource, synth } from "../helpers";
+import { imageLifecyclePolicy } from "../../src/image-repository/image-repository";
+import { lifecyclePolicyProblems } from "../../src/image-repository/lifecycle-evaluator";
 
 const json = synth(new SharedStack(Testing.app(), "shared", parseConfig(), committedBackend));
 
@@ -23,44 +25,10 @@ describe("image repository", () => {
     });
   });
 
-  it("expires untagged images after a day, keeps the last 10 releases, and never lets them expire prod's images", () => {
+  it("has the lifecycle policy of the production stacks: prod's images are all kept", () => {
     const policy = JSON.parse(onlyResource(json, "aws_ecr_lifecycle_policy").policy as string);
-    expect(policy.rules.map((r: Record<string, unknown>) => [r.rulePriority, r.selection])).toEqual(
-      [
-        [
-          1,
-          {
-            tagStatus: "untagged",
-            countType: "sinceImagePushed",
-            countUnit: "days",
-            countNumber: 1,
-          },
-        ],
-        [
-          2,
-          {
-            tagStatus: "tagged",
-            tagPrefixList: ["prod-"],
-            countType: "imageCountMoreThan",
-            countNumber: 20,
-          },
-        ],
-        [
-          3,
-          {
-            tagStatus: "tagged",
-            tagPatternList: ["*"],
-            countType: "imageCountMoreThan",
-            countNumber: 10,
-          },
-        ],
-      ],
-    );
-    expect(
-      policy.rules.every(
-        (r: { action: unknown }) => JSON.stringify(r.action) === '{"type":"expire"}',
-      ),
-    ).toBe(true);
+    expect(policy).toEqual(imageLifecyclePolicy({ productionStacks: ["prod"] }));
+    expect(lifecyclePolicyProblems(policy)).toEqual([]);
   });
 
   it("lets the prod account pull, since prod runs in another account than the repository", () => {

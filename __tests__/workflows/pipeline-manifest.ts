@@ -48,7 +48,7 @@ export const PipelineManifest = z.object({
     repositoryName: z.string().min(1),
     repositoryUrl: z.string().min(1),
     publishRoleArn: roleArn,
-    promotedTagPrefix: z.string().min(1),
+    deployedTagPrefix: z.string().min(1),
     replicaRegions: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d$/)),
   }),
   /** Every environment, in release order. */

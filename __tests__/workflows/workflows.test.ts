@@ -520,7 +520,7 @@ describe("permissions", () => {
       ...planLabels,
       "release.yml:build",
       ...deployLabels,
-      "release.yml:promote",
+      "release.yml:mark",
     ]);
   });
 
@@ -591,18 +591,51 @@ describe("roles come from the pipeline manifest", () => {
     }
   });
 
-  it("the build and promote jobs assume the publish role in the registry's account", () => {
-    for (const id of ["build", "promote"]) {
-      const out = manifestOutputs(job("release.yml", id));
+  /** The env of release.yml's mark job with synth's outputs as synth's step computes them. */
+  function markEnv(results: Record<string, string> = {}): Record<string, string> {
+    const synth = job("release.yml", "synth");
+    const { status, stderr, outputs } = runManifestStep(synth);
+    expect(status, stderr).toBe(0);
+    const mark = job("release.yml", "mark");
+    return evaluateAll(mark.env ?? {}, {
+      github: { sha: "0123456789abcdef0123456789abcdef01234567" },
+      needs: {
+        synth: { outputs },
+        "deploy-non-production": { result: results.nonProduction ?? "success" },
+        "deploy-production": { result: results.production ?? "success" },
+      },
+    });
+  }
+
+  it("the build and mark jobs assume the publish role in the registry's account", () => {
+    const outputs = {
+      build: manifestOutputs(job("release.yml", "build")),
+      mark: manifestOutputs(job("release.yml", "mark"), markEnv()),
+    };
+    for (const [id, out] of Object.entries(outputs)) {
       expect(out["role-arn"], id).toBe(manifest.image.publishRoleArn);
       expect(out.account, id).toBe(manifest.image.registry.split(".")[0]);
       expect(out.region, id).toBe(manifest.image.region);
       expect(out["repository-name"], id).toBe(manifest.image.repositoryName);
     }
-    expect(manifestOutputs(job("release.yml", "promote"))["promoted-tag-prefix"]).toBe(
-      manifest.image.promotedTagPrefix,
-    );
+    expect(outputs.mark["deployed-tag-prefix"]).toBe(manifest.image.deployedTagPrefix);
   });
+
+  it.each([
+    ["both waves ended", "success", "failure", releaseTargets],
+    ["production was skipped", "failure", "skipped", manifest.release.nonProduction],
+    ["production was cancelled waiting", "success", "cancelled", manifest.release.nonProduction],
+    ["both were cancelled", "cancelled", "skipped", []],
+  ])(
+    "the mark job tags the image for every stack of a wave that ended (%s)",
+    (_, nonProduction, production, marked) => {
+      const out = manifestOutputs(
+        job("release.yml", "mark"),
+        markEnv({ nonProduction, production }),
+      );
+      expect(out.stacks).toBe(marked.map((t) => t.stack).join(" "));
+    },
+  );
 
   it("a deploy job refuses a manifest that names another environment for its stack", () => {
     const first = deployJobs.get(releaseTargets[0]!.stack)!.job;
@@ -646,12 +679,14 @@ describe("the stacks planned and deployed come from the pipeline manifest", () =
     expect(synth.outputs).toEqual({
       "non-production-targets": "${{ steps.manifest.outputs.non-production-targets }}",
       "production-targets": "${{ steps.manifest.outputs.production-targets }}",
+      image: "${{ steps.manifest.outputs.image }}",
     });
     const read = stepIndex(synth, (s) => s.id === "manifest");
     expect(stepIndex(synth, (s) => s.run === "npm run synth")).toBeLessThan(read);
     const out = manifestOutputs(synth);
     expect(JSON.parse(out["non-production-targets"]!)).toEqual(manifest.release.nonProduction);
     expect(JSON.parse(out["production-targets"]!)).toEqual(manifest.release.production);
+    expect(JSON.parse(out.image!)).toEqual(manifest.image);
   });
 
   /** The manifest read, changed by `change`, as text. */
@@ -903,22 +938,27 @@ describe("releases", () => {
   it("deploy to production only after the non-production deploys, with the image the build pushed", () => {
     const nonProduction = job("release.yml", "deploy-non-production");
     const production = job("release.yml", "deploy-production");
-    const promote = job("release.yml", "promote");
+    const mark = job("release.yml", "mark");
     expect(needsOf(nonProduction)).toContain("build");
     expect(needsOf(production)).toContain("deploy-non-production");
-    expect(needsOf(promote)).toContain("deploy-production");
     // No `if:` overrides the default success(): a failed or skipped dependency skips the job.
-    for (const j of [nonProduction, production, promote]) expect(j.if).toBeUndefined();
+    for (const j of [nonProduction, production]) expect(j.if).toBeUndefined();
+    // The mark job runs whatever the deploys' results, once the image was pushed: an apply that
+    // failed halfway leaves some services on the image.
+    expect(needsOf(mark)).toEqual(
+      expect.arrayContaining(["build", "deploy-non-production", "deploy-production"]),
+    );
+    expect(mark.if).toBe("${{ always() && needs.build.result == 'success' }}");
     const built = job("release.yml", "build").env?.IMAGE_TAG;
     expect(built).toBe("${{ github.sha }}");
     expect(nonProduction.with?.image_tag).toBe(built);
     expect(production.with?.image_tag).toBe(built);
     // What each called deploy job sees, the input substituted.
     for (const label of deployLabels) expect(runningJob(label).env?.IMAGE_TAG, label).toBe(built);
-    expect(promote.env?.IMAGE_TAG).toBe(built);
+    expect(mark.env?.IMAGE_TAG).toBe(built);
   });
 
-  it("every production deploy waits for every non-production deploy, and promote for all", () => {
+  it("every production deploy waits for every non-production deploy, and mark for all", () => {
     /** The labels of the running jobs a running job waits for (`needs`, transitively). */
     const waitsFor = (label: string): string[] => {
       const entry = runningJobs.find((e) => e.label === label)!;
@@ -948,7 +988,7 @@ describe("releases", () => {
         label,
       ).toEqual([]);
     }
-    expect(waitsFor("release.yml:promote")).toEqual(expect.arrayContaining(deployLabels));
+    expect(waitsFor("release.yml:mark")).toEqual(expect.arrayContaining(deployLabels));
     // The waves are the manifest's tiers.
     expect(manifest.release.nonProduction.map((t) => t.tier)).not.toContain("production");
     expect(manifest.release.production.map((t) => t.tier)).not.toContain("non-production");

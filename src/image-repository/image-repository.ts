@@ -4,9 +4,146 @@ import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-policy";
 import { Construct } from "constructs";
 import { policyDocument } from "../lib/iam";
+import type { LifecyclePolicy, LifecycleRule } from "./lifecycle-evaluator";
 
-/** The extra tag an image gets when it is promoted to prod; it protects the image from expiry. */
-export const PROMOTED_TAG_PREFIX = "prod-";
+/**
+ * The prefix of the tag the release gives an image for each environment whose deploy ran with it:
+ * `deployed.<stack>.<image tag>` (release.yml, job `mark`). `.` cannot occur in a stack name, so
+ * no stack's tags begin with another's prefix.
+ */
+export const DEPLOYED_TAG_PREFIX = "deployed.";
+
+/** The tag that marks `imageTag` as deployed to `stack`. */
+export const deployedTag = (stack: string, imageTag: string): string =>
+  `${DEPLOYED_TAG_PREFIX}${stack}.${imageTag}`;
+
+/**
+ * Days within which the release may still deploy an image it built, or has not yet marked it: a
+ * GitHub Actions run lasts at most 35 days, waiting for approval included (a job waiting for its
+ * environment's reviewers fails after 30), and a deploy needs the run's cdktf-out, kept 30 days
+ * (re-running a deploy job, the documented rollback, included).
+ */
+export const RELEASE_WINDOW_DAYS = 35;
+
+/** The lifecycle of an image repository; see {@link imageLifecyclePolicy}. */
+export interface ImageLifecycleSettings {
+  /**
+   * The stacks of production-tier environments: every image one of them was deployed with is
+   * kept (up to `productionImagesKept`), so a production environment can always restart and roll
+   * back to anything it ran.
+   */
+  readonly productionStacks: readonly string[];
+  /**
+   * Images marked deployed to non-production environments only, kept newest first by push: what
+   * staging runs and can roll back to. Older ones expire whatever their age.
+   * @default 100
+   */
+  readonly nonProductionImagesKept?: number;
+  /**
+   * Days after which an image not (yet) marked deployed expires: a build whose run was cancelled
+   * before its deploys. Above RELEASE_WINDOW_DAYS plus the day ECR may take to act, so an image
+   * awaiting approval, or deployed and not yet marked, is never expired.
+   * @default 45
+   */
+  readonly unmarkedImageExpiryDays?: number;
+  /**
+   * A bound on the images kept per production environment, far above any real history (5 years
+   * of 10 production deploys a working day is 12,500; ECR's default quota is 100,000 images per
+   * repository), so that nothing a production environment ran ever reaches it.
+   * @default 25000
+   */
+  readonly productionImagesKept?: number;
+}
+
+/**
+ * The lifecycle policy of the service image's repository. ECR applies the rules in order, and an
+ * image that a rule's selection matches is never expired by a later one:
+ *
+ * 1. untagged images (a failed push) expire a day after their push;
+ * 2. one rule per production environment keeps every image tagged `deployed.<stack>.*`;
+ * 3. images marked deployed to non-production environments only: the newest
+ *    `nonProductionImagesKept` are kept, older ones expire;
+ * 4. images not marked (the release marks an image once both of its waves ended, so this is
+ *    every image whose run may still deploy it) expire `unmarkedImageExpiryDays` after their push.
+ *
+ * Why marks and not counts: ECR counts by push time, but what an environment runs is not the
+ * newest push (a rollback runs an old image; prod may wait for approval across any number of
+ * merges), and a count over every push expires the image prod is about to get.
+ */
+export function imageLifecyclePolicy(settings: ImageLifecycleSettings): LifecyclePolicy {
+  const nonProductionKept = settings.nonProductionImagesKept ?? 100;
+  const unmarkedDays = settings.unmarkedImageExpiryDays ?? 45;
+  const productionKept = settings.productionImagesKept ?? 25_000;
+  const fail = (field: string, value: number, allowed: string, fix: string) => {
+    throw new Error(`${field}: ${value} is not allowed; ${allowed}; fix: ${fix}`);
+  };
+  if (!Number.isInteger(unmarkedDays) || unmarkedDays <= RELEASE_WINDOW_DAYS + 1) {
+    fail(
+      "unmarkedImageExpiryDays",
+      unmarkedDays,
+      `an integer above ${RELEASE_WINDOW_DAYS + 1} (the ${RELEASE_WINDOW_DAYS} days a release run can still deploy an image, plus the day ECR may take to act)`,
+      "use 45",
+    );
+  }
+  if (!Number.isInteger(nonProductionKept) || nonProductionKept < 10) {
+    fail("nonProductionImagesKept", nonProductionKept, "an integer of at least 10", "use 100");
+  }
+  if (!Number.isInteger(productionKept) || productionKept < 1000) {
+    fail("productionImagesKept", productionKept, "an integer of at least 1000", "use 25000");
+  }
+  const untagged: LifecycleRule = {
+    rulePriority: 1,
+    description: "Expire untagged images (failed pushes) a day after their push",
+    selection: {
+      tagStatus: "untagged",
+      countType: "sinceImagePushed",
+      countUnit: "days",
+      countNumber: 1,
+    },
+    action: { type: "expire" },
+  };
+  const production = [...settings.productionStacks].sort().map((stack, i): LifecycleRule => ({
+    rulePriority: 2 + i,
+    description: `Keep every image ${stack} (production) was deployed with`,
+    selection: {
+      tagStatus: "tagged",
+      tagPatternList: [`${deployedTag(stack, "*")}`],
+      countType: "imageCountMoreThan",
+      countNumber: productionKept,
+    },
+    action: { type: "expire" },
+  }));
+  const next = 2 + production.length;
+  return {
+    rules: [
+      untagged,
+      ...production,
+      {
+        rulePriority: next,
+        description: `Keep the newest ${nonProductionKept} images deployed to non-production environments only`,
+        selection: {
+          tagStatus: "tagged",
+          tagPrefixList: [DEPLOYED_TAG_PREFIX],
+          countType: "imageCountMoreThan",
+          countNumber: nonProductionKept,
+        },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: next + 1,
+        description: `Expire images not marked deployed ${unmarkedDays} days after their push (a release run deploys and marks within ${RELEASE_WINDOW_DAYS})`,
+        selection: {
+          tagStatus: "tagged",
+          tagPatternList: ["*"],
+          countType: "sinceImagePushed",
+          countUnit: "days",
+          countNumber: unmarkedDays,
+        },
+        action: { type: "expire" },
+      },
+    ],
+  };
+}
 
 export interface ImageRepositoryProps {
   /** The repository name, e.g. `orbit/app`. */
@@ -17,17 +154,8 @@ export interface ImageRepositoryProps {
    * @default - the provider's region
    */
   readonly region?: string;
-  /**
-   * Tagged images kept; older ones expire, unless promoted to prod.
-   * @default 10
-   */
-  readonly keepReleaseImages?: number;
-  /**
-   * Images promoted to prod (an extra `prod-<sha>` tag) kept, whatever else is pushed: what prod
-   * runs, and what it can roll back to.
-   * @default 20
-   */
-  readonly keepPromotedImages?: number;
+  /** Which images are kept, and how long the others live; see {@link imageLifecyclePolicy}. */
+  readonly lifecycle: ImageLifecycleSettings;
   /**
    * Accounts (other than the repository's own) whose roles may pull: the environments' accounts.
    * Their own IAM policies still decide which role may.
@@ -75,12 +203,13 @@ export function replicateImages(
  * The ECR repository of the service image, built once and promoted from staging to prod.
  *
  * Tags are immutable (a SHA always means the same image), every push is scanned, images are
- * encrypted with KMS (the AWS-managed key, which cross-account pulls can use), untagged images
- * expire after a day, and only the last `keepReleaseImages` tagged ones are kept, except the last
- * `keepPromotedImages` promoted to prod (tagged `prod-<sha>` when promoted), which the count of
- * staging pushes never expires.
+ * encrypted with KMS (the AWS-managed key, which cross-account pulls can use). Its lifecycle
+ * ({@link imageLifecyclePolicy}) never expires an image a production environment ran, the newest
+ * 100 that non-production environments ran, nor one the release may still deploy.
  *
- * Cost per month: $0.10 per GB stored (ten 150 MB images ~$0.15); basic scanning is free.
+ * Cost per month: $0.10 per GB stored. Images share their base layers, which ECR stores once;
+ * each kept image adds its own (a few MB for a code change, ~150 MB at worst): 100 staging images
+ * plus a year of 5 production deploys a week (~260) is $0.4 to $5 a month. Basic scanning is free.
  */
 export class ImageRepository extends Construct {
   public readonly repository: EcrRepository;
@@ -100,50 +229,10 @@ export class ImageRepository extends Construct {
       forceDelete: false,
     });
 
-    const keep = props.keepReleaseImages ?? 10;
-    const keepPromoted = props.keepPromotedImages ?? 20;
     new EcrLifecyclePolicy(this, "lifecycle", {
       region,
       repository: this.repository.name,
-      // A rule never expires an image that a rule of higher priority matched, so images promoted
-      // to prod (tagged prod-<sha>) are safe from the count of every other push.
-      policy: JSON.stringify({
-        rules: [
-          {
-            rulePriority: 1,
-            description: "Expire untagged images (failed or superseded pushes) after a day",
-            selection: {
-              tagStatus: "untagged",
-              countType: "sinceImagePushed",
-              countUnit: "days",
-              countNumber: 1,
-            },
-            action: { type: "expire" },
-          },
-          {
-            rulePriority: 2,
-            description: `Keep the last ${keepPromoted} images promoted to prod`,
-            selection: {
-              tagStatus: "tagged",
-              tagPrefixList: [PROMOTED_TAG_PREFIX],
-              countType: "imageCountMoreThan",
-              countNumber: keepPromoted,
-            },
-            action: { type: "expire" },
-          },
-          {
-            rulePriority: 3,
-            description: `Keep the last ${keep} release images`,
-            selection: {
-              tagStatus: "tagged",
-              tagPatternList: ["*"],
-              countType: "imageCountMoreThan",
-              countNumber: keep,
-            },
-            action: { type: "expire" },
-          },
-        ],
-      }),
+      policy: JSON.stringify(imageLifecyclePolicy(props.lifecycle)),
     });
 
     const pullers = props.pullAccountIds ?? [];

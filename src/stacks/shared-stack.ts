@@ -104,9 +104,16 @@ export class SharedStack extends PlatformStack {
       environmentAccounts(config, region).filter(
         (account) => !project.sharedAccountIds.includes(account),
       );
+    // The stacks whose every image is kept: the production-tier environments'.
+    const lifecycle = {
+      productionStacks: Object.values(config.environments)
+        .filter((env) => env.tier === "production")
+        .map((env) => env.name),
+    };
     this.images = new ImageRepository(this, "images", {
       name: repository.name,
       pullAccountIds: pullersIn(project.region),
+      lifecycle,
     });
     new TerraformOutput(this, "repository_url", { value: this.images.repository.repositoryUrl });
     // A task pulls from its own region: a NAT-less VPC cannot reach another region's registry
@@ -117,6 +124,7 @@ export class SharedStack extends PlatformStack {
           name: repository.name,
           region,
           pullAccountIds: pullersIn(region),
+          lifecycle,
         }),
     );
     this.imageReplicas = replicas;
