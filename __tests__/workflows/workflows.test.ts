@@ -614,8 +614,15 @@ describe("the stacks planned and deployed come from the pipeline manifest", () =
     const targets = [...m.release.nonProduction, ...m.release.production];
     expect(targets.map((t) => t.stack)).toEqual(m.environments);
     expect(new Set(m.environments).size).toBe(m.environments.length);
-    expect(m.planStacks).toEqual(["shared", ...m.environments]);
-    expect(Object.keys(m.stacks).sort()).toEqual(["shared", "state", ...m.environments].sort());
+    // shared, then one identity stack per other account an environment runs in, then each environment.
+    const identity = [...new Set(m.environments.map((env) => m.stacks[env]!.account))]
+      .filter((account) => account !== m.stacks.shared!.account)
+      .map((account) => `identity-${account}`);
+    expect(m.planStacks).toEqual(["shared", ...identity, ...m.environments]);
+    expect(Object.keys(m.stacks).sort()).toEqual(
+      ["shared", "state", ...identity, ...m.environments].sort(),
+    );
+    for (const stack of identity) expect(m.stacks[stack]?.deploy, stack).toBeNull();
     for (const t of targets) {
       expect(m.stacks[t.stack]?.deploy?.githubEnvironment, t.stack).toBe(t.githubEnvironment);
     }
