@@ -67,7 +67,7 @@ export function sharedAccount(project: ProjectConfig): string {
   return project.sharedAccountIds[0]!;
 }
 
-/** The environment a stack deploys; throws for `state`, `shared` and unknown names. */
+/** The environment a stack deploys; throws for `state`, `shared`, identity stacks and unknown names. */
 export function environmentOf(config: PlatformConfig, stack: StackName): EnvironmentConfig {
   const env = Object.hasOwn(config.environments, stack) ? config.environments[stack] : undefined;
   if (env === undefined) throw new Error(`${stack} is not an environment`);
@@ -77,8 +77,6 @@ export function environmentOf(config: PlatformConfig, stack: StackName): Environ
 /** The one account a stack runs in. */
 export function stackAccount(config: PlatformConfig, stack: StackName): string {
   if (stack === "state" || stack === "shared") return sharedAccount(config.project);
-  if (Object.hasOwn(config.environments, stack))
-    return environmentOf(config, stack).allowedAccountIds[0]!;
   if (identityStacks(config).includes(stack)) return stack.slice(IDENTITY_STACK_PREFIX.length);
   return environmentOf(config, stack).allowedAccountIds[0]!;
 }
