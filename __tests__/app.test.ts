@@ -19,16 +19,21 @@ describe("synthesize", () => {
     const remote = remoteStateStacks(config);
     expect(remote).toEqual(expect.arrayContaining(["shared", "staging", "prod"]));
     expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(["state", ...remote].sort());
-    // The accounts CI identity is in: the shared account and each environment's.
+    // The accounts CI identity is in: the shared account (in `shared`) and each other
+    // environment account, in an identity stack of its own.
     const ciAccounts = new Set([
       config.project.sharedAccountIds[0],
       ...Object.values(config.environments).map((env) => env.allowedAccountIds[0]),
     ]);
     expect(ciAccounts.size).toBeGreaterThanOrEqual(2);
+    expect(remote.filter((stack) => stack.startsWith("identity-"))).toEqual(
+      [...ciAccounts].slice(1).map((account) => `identity-${account}`),
+    );
     for (const stack of ["state", ...remote]) {
       const json = JSON.parse(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
-      // One provider per account the stack acts in: the shared stack's CI identity is in several.
-      expect(json.provider.aws, stack).toHaveLength(stack === "shared" ? ciAccounts.size : 1);
+      // Every stack acts in exactly one account, with that account's credentials.
+      expect(json.provider.aws, stack).toHaveLength(1);
+      expect(json.provider.aws[0].assume_role, stack).toBeUndefined();
     }
     // A plan's backend override and variables for every remote-state stack.
     expect(readdirSync(join(outdir, "pipeline")).sort()).toEqual(

@@ -2,13 +2,15 @@
 // local mirror, through the real S3 backend with DynamoDB locking:
 //   1. `state` with its local backend (its state file in the temporary copy), which creates the
 //      state bucket, lock table and state roles in moto;
-//   2. `shared`, then each non-production environment of the shared account, each through the S3 backend in that bucket, assuming the state
-//      role, locking in that table;
+//   2. `shared`, then each `identity-<account>` stack (CI's identity in another account, applied
+//      with an operator key of that account, as its administrator would: no cross-account role),
+//      then each non-production environment of the shared account, each through the S3 backend
+//      in that bucket, assuming the state role, locking in that table;
 //   3. a second `plan -detailed-exitcode` of each: it must show no changes, other than the
 //      differences listed as moto's in scripts/e2e.exclusions.json;
 //   4. a lock test: while one Terraform run holds shared's lock, a plan with -lock-timeout=0 from
 //      a second copy must fail on the lock; once it is released, the same plan must run;
-//   5. a pull request's plan of shared and those environments as the workflow runs it: init with the plan
+//   5. a pull request's plan of shared, the identity stacks and those environments as the workflow runs it: init with the plan
 //      backend override from cdktf.out/pipeline/, which must assume the `-plan` state role.
 // Endpoints and keys exist only in override files written into temporary copies of the stacks.
 // Resources moto cannot apply are left out by scripts/e2e.exclusions.json, with reasons.
@@ -64,7 +66,7 @@ import {
 import { externalHostedZones, resourceAddresses, type StackJson } from "./terraform/stack-json";
 
 interface Scope {
-  /** Applied in this order: state, shared, then the environments in scope. */
+  /** Applied in this order: state, shared, the identity stacks, then the environments in scope. */
   readonly stacks: readonly string[];
   /** Environments left out, each with its reason. */
   readonly outOfScope: Readonly<Record<string, string>>;
@@ -73,17 +75,19 @@ interface Scope {
 }
 
 /**
- * The stacks of the shared account, from the pipeline manifest (so from the configuration): state,
- * shared, and every non-production environment there. Environments in other accounts (the
- * production ones) need fixtures of their own: their accounts and their TLS certificates in their
- * own hosted zones.
+ * The bootstrap sequence of docs/ci-cd.md, from the pipeline manifest (so from the configuration):
+ * state, shared, every identity stack (each in its own account), and every non-production
+ * environment of the shared account. Environments in other accounts (the production ones) need
+ * fixtures of their own: their TLS certificates in their own hosted zones.
  */
 function e2eScope(): Scope {
   const manifest = JSON.parse(readFileSync(join(ROOT, "cdktf.out", "pipeline.json"), "utf8")) as {
     stacks: Record<string, { account: string }>;
+    planStacks: string[];
     release: Record<"nonProduction" | "production", { stack: string }[]>;
   };
   const home = manifest.stacks.shared!.account;
+  const identity = manifest.planStacks.filter((stack) => stack.startsWith("identity-"));
   const environments = [...manifest.release.nonProduction, ...manifest.release.production];
   const inScope = manifest.release.nonProduction
     .map((target) => target.stack)
@@ -93,13 +97,13 @@ function e2eScope(): Scope {
       .filter((target) => !inScope.includes(target.stack))
       .map(({ stack }) => [
         stack,
-        `its account (${manifest.stacks[stack]!.account}) and its TLS certificate in its own hosted zone need fixtures of their own; the e2e covers the non-production stacks of the shared account (${home})`,
+        `its TLS certificate in its own hosted zone (account ${manifest.stacks[stack]!.account}) needs fixtures of its own; the e2e covers the non-production environments of the shared account (${home}), and every account's CI identity`,
       ]),
   );
   return {
-    stacks: ["state", "shared", ...inScope],
+    stacks: ["state", "shared", ...identity, ...inScope],
     outOfScope,
-    ciPlanStacks: ["shared", ...inScope],
+    ciPlanStacks: ["shared", ...identity, ...inScope],
   };
 }
 /** The stack whose lock is contended in the lock test (small, so the test is quick). */
@@ -460,11 +464,10 @@ async function main(): Promise<number> {
   );
   const scope = e2eScope();
   const stacks = scope.stacks.map((name) => ({ name, json: readStack(name) }));
-  const accounts = new Set(stacks.map((s) => accountOf(s.json, s.name)));
-  if (accounts.size !== 1) {
-    throw new Error(`the e2e stacks allow different accounts: ${[...accounts].join(", ")}`);
-  }
-  const account = [...accounts][0]!;
+  // Each stack acts in one account, with credentials of that account: the shared account's first.
+  const accountOfStack = new Map(stacks.map((s) => [s.name, accountOf(s.json, s.name)]));
+  const account = accountOfStack.get("shared")!;
+  const accounts = [...new Set([account, ...accountOfStack.values()])];
   const zones = stacks.flatMap((s) => externalHostedZones(s.json));
 
   const dir = workDir("terraform-e2e");
@@ -483,16 +486,24 @@ async function main(): Promise<number> {
     guard = await startGuardProxy(Number(new URL(moto.url).port), (r) =>
       log(`guard proxy REFUSED ${r}`),
     );
-    const keys = await createOperatorKey(moto.url, account, "e2e-operator");
-    log(`precondition: IAM user e2e-operator with an access key in account ${account}`);
+    // One operator per account, as each account's administrator acts with its own credentials.
+    const emulators = new Map<string, Emulator>();
+    for (const a of accounts) {
+      const keys = await createOperatorKey(moto.url, a, "e2e-operator");
+      emulators.set(a, { url: moto.url, ...keys });
+      log(`precondition: IAM user e2e-operator with an access key in account ${a}`);
+    }
     for (const zone of zones) {
       const id = await createHostedZone(moto.url, account, zone.name);
       if (id !== zone.id) throw new Error(`hosted zone ${zone.name} got id ${id}, not ${zone.id}`);
       log(`precondition: hosted zone ${zone.name} (${zone.id}) in account ${account}`);
     }
-    const emulator: Emulator = { url: moto.url, ...keys };
     const env = terraformEnv(cache, proxyEnv(guard.url));
     for (const { name } of stacks) {
+      const emulator = emulators.get(accountOfStack.get(name)!)!;
+      if (name !== "state" && name !== "shared" && accountOfStack.get(name) !== account) {
+        log(`${name}: applied with the operator key of account ${accountOfStack.get(name)}`);
+      }
       const result = await applyStack(name, dir, emulator, list, env);
       results.push(result);
       if (result.failure) {

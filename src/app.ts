@@ -13,23 +13,28 @@ import { assertBackendFitsProject, loadBackend, type BackendConfig } from "./con
 import { ConfigError } from "./config/errors";
 import { enforceRules, RuleViolationError } from "./rules";
 import { parseConfig, type PlatformInput } from "./config/load";
-import { remoteStateStacks } from "./config/names";
+import { IDENTITY_STACK_PREFIX, identityStacks, remoteStateStacks } from "./config/names";
 import type { PlatformConfig } from "./config/schema";
 import { writePipelineFiles } from "./pipeline";
 import { EnvironmentStack } from "./stacks/environment-stack";
+import { IdentityStack } from "./stacks/identity-stack";
 import { footprintsOf, SharedStack } from "./stacks/shared-stack";
 import { StateStack } from "./stacks/state-stack";
 
 /**
  * Builds every stack of the platform into `app`. The environment stacks come before the shared
- * stack: the CI deploy roles it creates are derived from what they hold.
+ * and identity stacks: the CI deploy roles they create are derived from what they hold.
  */
 export function buildPlatform(app: App, config: PlatformConfig, backend: BackendConfig): void {
   new StateStack(app, "state", config, backend);
   const environments = Object.values(config.environments).map(
     (env) => new EnvironmentStack(app, env, backend),
   );
-  new SharedStack(app, "shared", config, backend, footprintsOf(environments));
+  const footprints = footprintsOf(environments);
+  new SharedStack(app, "shared", config, backend, footprints);
+  for (const stack of identityStacks(config)) {
+    new IdentityStack(app, stack.slice(IDENTITY_STACK_PREFIX.length), config, backend, footprints);
+  }
 }
 
 export interface SynthesizeOptions {

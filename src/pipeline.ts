@@ -11,16 +11,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BackendConfig } from "./config/backend";
 import {
-  accountRoleVariable,
   arn,
-  ciAccounts,
   ciNames,
   githubEnvironment,
   environmentOf,
   imageRepository,
   remoteStateStacks,
   replicaRegions,
-  sharedAccount,
+  isAdministeredStack,
   stackAccount,
   stackRegion,
   stateRoleArn,
@@ -48,7 +46,7 @@ export interface StackEntry {
   readonly region: string;
   /** How CI plans it; `null` for the state stack, whose state is local to its operator. */
   readonly plan: StackPlan | null;
-  /** How CI deploys it; `null` for stacks an administrator applies (state, shared). */
+  /** How CI deploys it; `null` for stacks an administrator applies (state, shared, identity-*). */
   readonly deploy: { readonly roleArn: string; readonly githubEnvironment: string } | null;
 }
 
@@ -74,7 +72,7 @@ export interface PipelineManifest {
    * then every production one, each behind its own GitHub environment's approval.
    */
   readonly release: Readonly<Record<"nonProduction" | "production", readonly ReleaseTarget[]>>;
-  /** The stacks a pull request plans: `shared` and every environment. */
+  /** The stacks a pull request plans: `shared`, every `identity-<account>` and every environment. */
   readonly planStacks: readonly string[];
   readonly stacks: Readonly<Record<StackName, StackEntry>>;
 }
@@ -108,16 +106,8 @@ export function pipelineFiles(config: PlatformConfig, backend: BackendConfig): P
         `# never write it. terraform init -backend-config=<this file>\n` +
         `assume_role = {\n  role_arn = "${stateRoleArn(backend, stack, "plan")}"\n}\n`,
     });
-    // The shared stack acts in every CI account; a plan reaches the others through their plan
-    // roles instead of the administrator's role.
-    const vars =
-      stack === "shared"
-        ? Object.fromEntries(
-            ciAccounts(config)
-              .filter((account) => account !== sharedAccount(project))
-              .map((account) => [accountRoleVariable(account), arn.role(account, names.planRole)]),
-          )
-        : {};
+    // Every stack acts in one account, with that account's plan role: nothing to substitute.
+    const vars = {};
     files.push({ path: varFile, content: `${JSON.stringify(vars, null, 2)}\n` });
     return {
       roleArn: arn.role(stackAccount(config, stack), names.planRole),
@@ -131,13 +121,12 @@ export function pipelineFiles(config: PlatformConfig, backend: BackendConfig): P
     account: stackAccount(config, stack),
     region: stackRegion(config, stack),
     plan: stack === "state" ? null : planOf(stack),
-    deploy:
-      stack === "state" || stack === "shared"
-        ? null
-        : {
-            roleArn: arn.role(stackAccount(config, stack), names.deployRole(stack)),
-            githubEnvironment: githubEnvironment(environmentOf(config, stack)),
-          },
+    deploy: isAdministeredStack(config, stack)
+      ? null
+      : {
+          roleArn: arn.role(stackAccount(config, stack), names.deployRole(stack)),
+          githubEnvironment: githubEnvironment(environmentOf(config, stack)),
+        },
   });
 
   const stacks = Object.fromEntries(

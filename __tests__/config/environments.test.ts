@@ -96,7 +96,14 @@ describe("an environment is one file under src/config/environments/", () => {
     });
 
     // THEN dev is a stack like staging, and the shared and state stacks know it
-    expect(Object.keys(stacks).sort()).toEqual(["dev", "prod", "shared", "staging", "state"]);
+    expect(Object.keys(stacks).sort()).toEqual([
+      "dev",
+      "identity-222222222222",
+      "prod",
+      "shared",
+      "staging",
+      "state",
+    ]);
     expect(resourceTypes(stacks.dev!)).toEqual(resourceTypes(stacks.staging!));
     expect(JSON.stringify(stacks.shared)).toContain('"orbit-github-deploy-dev"');
     expect(JSON.stringify(stacks.state)).toContain('"orbit-terraform-state-dev"');
@@ -436,8 +443,8 @@ describe("a region per environment", () => {
   });
 
   it("the boundary of prod's account allows exactly the regions its environments run in", () => {
-    const shared = withUsEast().shared!;
-    const boundary = Object.values(shared.resource.aws_iam_policy!).find(
+    const identity = withUsEast()["identity-222222222222"]!;
+    const boundary = Object.values(identity.resource.aws_iam_policy!).find(
       (p) =>
         (p as { name: string }).name === "orbit-ci-boundary" &&
         JSON.stringify(p).includes("222222222222"),

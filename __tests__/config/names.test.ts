@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
   accountRegions,
-  accountRoleVariable,
   arn,
   ciAccounts,
   ciNames,
   environmentOf,
   githubEnvironment,
+  identityStacks,
   imageRepository,
   remoteStateStacks,
   replicaRegions,
@@ -24,8 +24,13 @@ describe("names", () => {
   const config = configWith("prod", {});
   const project = config.project;
 
-  it("the remote-state stacks are shared and every environment", () => {
-    expect(remoteStateStacks(config)).toEqual(["shared", ...Object.keys(config.environments)]);
+  it("the remote-state stacks are shared, every other account's identity and every environment", () => {
+    expect(remoteStateStacks(config)).toEqual([
+      "shared",
+      ...identityStacks(config),
+      ...Object.keys(config.environments),
+    ]);
+    expect(identityStacks(config)).toEqual(["identity-222222222222"]);
   });
 
   it("state and shared act in the shared account and region, an environment in its own", () => {
@@ -94,6 +99,5 @@ describe("names", () => {
     expect(arn.oidcProvider("1")).toBe(
       "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com",
     );
-    expect(accountRoleVariable("222222222222")).toBe("account_role_arn_222222222222");
   });
 });

@@ -2,6 +2,8 @@ import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { type StackFootprint } from "../../src/ci-identity/footprint";
 import { parseConfig } from "../../src/config/load";
+import { IDENTITY_STACK_PREFIX, identityStacks } from "../../src/config/names";
+import { IdentityStack } from "../../src/stacks/identity-stack";
 import { EnvironmentStack } from "../../src/stacks/environment-stack";
 import {
   environmentFootprints,
@@ -19,7 +21,8 @@ import {
 
 /**
  * The CI deploy roles and their boundary follow from what the environment stacks hold (their
- * footprints): these tests change a footprint and read the shared stack's policies back.
+ * footprints): these tests change a footprint and read the policies of the stacks that hold CI's
+ * identity (`shared` for the shared account, `identity-<account>` for the others) back.
  */
 const config = parseConfig();
 
@@ -43,8 +46,32 @@ const boundary = (json: StackJson, account: string) =>
 const actions = (s: Statement | undefined) => [s?.Action ?? []].flat();
 
 const committed = environmentFootprints(config, committedBackend);
-const sharedWith = (footprints: EnvironmentFootprints) =>
+const sharedOnly = (footprints: EnvironmentFootprints) =>
   synth(new SharedStack(Testing.app(), "shared", config, committedBackend, footprints));
+/** The resources of the shared and identity stacks in one document (their addresses differ). */
+const sharedWith = (footprints: EnvironmentFootprints): StackJson => {
+  const stacks = [
+    sharedOnly(footprints),
+    ...identityStacks(config).map((id) =>
+      synth(
+        new IdentityStack(
+          Testing.app(),
+          id.slice(IDENTITY_STACK_PREFIX.length),
+          config,
+          committedBackend,
+          footprints,
+        ),
+      ),
+    ),
+  ];
+  const resource: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const json of stacks) {
+    for (const [type, byAddress] of Object.entries(json.resource)) {
+      resource[type] = { ...resource[type], ...byAddress };
+    }
+  }
+  return { ...stacks[0]!, resource } as StackJson;
+};
 /** The committed footprints with staging's changed. */
 const withStaging = (change: (f: StackFootprint) => StackFootprint) =>
   sharedWith({ ...committed, staging: change(committed.staging!) });
@@ -89,7 +116,7 @@ describe("footprints of the environment stacks", () => {
 
   it("are what buildPlatform gives the shared stack: alone, it synthesizes the same", () => {
     const built = platformJson().shared;
-    expect(built).toEqual(sharedWith(committed));
+    expect(built).toEqual(sharedOnly(committed));
     expect(built).toEqual(
       synth(new SharedStack(Testing.app(), "shared", config, committedBackend)),
     );

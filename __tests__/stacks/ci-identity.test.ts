@@ -3,15 +3,43 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load";
 import { servicesFor } from "../../src/lib/aws-services";
 import { EnvironmentStack } from "../../src/stacks/environment-stack";
+import { IDENTITY_STACK_PREFIX, identityStacks } from "../../src/config/names";
+import { IdentityStack } from "../../src/stacks/identity-stack";
 import { SharedStack } from "../../src/stacks/shared-stack";
 import { committedBackend, environmentOf, resourcesOf, synth, type StackJson } from "../helpers";
 
 /**
- * GitHub Actions' identity, read back from the synthesized shared stack. Every role is located by
- * the account its provider acts in, so a role created in the wrong account fails these tests.
+ * GitHub Actions' identity, read back from the synthesized shared stack (the shared account's) and
+ * identity stacks (every other account's). Every role is located by the account its stack's
+ * provider acts in, so a role created in the wrong account fails these tests.
  */
 const config = parseConfig();
 const shared = synth(new SharedStack(Testing.app(), "shared", config, committedBackend));
+const identities = identityStacks(config).map((id) =>
+  synth(
+    new IdentityStack(
+      Testing.app(),
+      id.slice(IDENTITY_STACK_PREFIX.length),
+      config,
+      committedBackend,
+    ),
+  ),
+);
+const ciStacks = [shared, ...identities];
+/** Every resource of `type` in the CI stacks, with its address and the account it is created in. */
+const ciResources = (type: string) =>
+  ciStacks.flatMap((json) =>
+    Object.entries(resourcesOf(json, type)).map(([address, values]) => ({
+      address,
+      values,
+      account: accountOf(json, values.provider),
+    })),
+  );
+const ciResource = (type: string, address: string) => {
+  const found = ciResources(type).find((r) => r.address === address);
+  if (!found) throw new Error(`no ${type}.${address} in the CI stacks`);
+  return found;
+};
 
 interface Statement {
   Sid?: string;
@@ -60,7 +88,7 @@ function rolesOf(json: StackJson): Role[] {
   });
 }
 
-const roles = rolesOf(shared);
+const roles = ciStacks.flatMap(rolesOf);
 const role = (account: string, name: string): Role => {
   const found = roles.filter((r) => r.account === account && r.name === name);
   if (found.length !== 1) throw new Error(`expected one role ${name} in ${account}`);
@@ -84,12 +112,10 @@ const deployments = environments.map((env) => [env.allowedAccountIds[0]!, env.na
 
 describe("GitHub OIDC identity (shared stack)", () => {
   it("creates the GitHub OIDC provider, audience sts.amazonaws.com, in each account CI assumes roles in", () => {
-    const providers = Object.values(resourcesOf(shared, "aws_iam_openid_connect_provider"));
+    const providers = ciResources("aws_iam_openid_connect_provider");
     expect(CI_ACCOUNTS).toEqual(expect.arrayContaining(["111111111111", "222222222222"]));
-    expect(providers.map((p) => accountOf(shared, p.provider)).sort()).toEqual(
-      [...CI_ACCOUNTS].sort(),
-    );
-    for (const provider of providers) {
+    expect(providers.map((p) => p.account).sort()).toEqual([...CI_ACCOUNTS].sort());
+    for (const { values: provider } of providers) {
       expect(provider).toMatchObject({
         url: `https://${OIDC}`,
         client_id_list: ["sts.amazonaws.com"],
@@ -147,8 +173,19 @@ describe("GitHub OIDC identity (shared stack)", () => {
     );
   });
 
+  /** What a job's token must further say: the release branch, and the workflow file the job is in. */
+  const claimsOf = (name: string): Record<string, string> =>
+    name === "orbit-github-plan"
+      ? {}
+      : {
+          [`${OIDC}:ref`]: "refs/heads/main",
+          [`${OIDC}:job_workflow_ref`]: name.startsWith("orbit-github-deploy-")
+            ? "example-org/orbit/.github/workflows/deploy.yml@refs/heads/main"
+            : "example-org/orbit/.github/workflows/release.yml@refs/heads/main",
+        };
+
   it.each(subjects)(
-    "%s %s trusts exactly aud sts.amazonaws.com and sub %s",
+    "%s %s trusts exactly aud sts.amazonaws.com, sub %s, and on the release branch its one workflow",
     (account, name, sub) => {
       const [github] = role(account, name).trust.filter(
         (s) => s.Action === "sts:AssumeRoleWithWebIdentity",
@@ -162,12 +199,17 @@ describe("GitHub OIDC identity (shared stack)", () => {
           ),
         },
         Action: "sts:AssumeRoleWithWebIdentity",
-        Condition: { StringEquals: { [`${OIDC}:aud`]: "sts.amazonaws.com", [`${OIDC}:sub`]: sub } },
+        Condition: {
+          StringEquals: {
+            [`${OIDC}:aud`]: "sts.amazonaws.com",
+            [`${OIDC}:sub`]: sub,
+            ...claimsOf(name),
+          },
+        },
       });
       // The federated principal is the OIDC provider of the role's own account.
       const providerAddress = (github!.Principal!.Federated as string).split(".")[1]!;
-      const provider = resourcesOf(shared, "aws_iam_openid_connect_provider")[providerAddress]!;
-      expect(accountOf(shared, provider.provider)).toBe(account);
+      expect(ciResource("aws_iam_openid_connect_provider", providerAddress).account).toBe(account);
     },
   );
 
@@ -183,24 +225,21 @@ describe("GitHub OIDC identity (shared stack)", () => {
           expect(sub).toMatch(/^repo:example-org\/orbit:/);
           expect(sub).not.toMatch(/[*?]/);
         } else {
-          // The only other trust: the plan role of each account but the shared one (prod's) lets
-          // the shared account's plan role chain in, so a plan of the shared stack can read it.
-          expect(r.name).toBe("orbit-github-plan");
-          expect(r.account).not.toBe(SHARED);
-          expect(statement).toEqual({
-            Sid: "SharedStackPlans",
-            Effect: "Allow",
-            Principal: { AWS: `\${aws_iam_role.ci_${SHARED}_plan_role.arn}` },
-            Action: "sts:AssumeRole",
-          });
+          // No other trust: every account's identity is planned with that account's own plan
+          // role, so no plan role lets another account's chain in.
+          throw new Error(
+            `${r.account}/${r.name} trusts more than GitHub: ${JSON.stringify(statement)}`,
+          );
         }
       }
     }
   });
 
-  it("limits every CI session to one hour", () => {
-    for (const r of Object.values(resourcesOf(shared, "aws_iam_role"))) {
-      expect(r.max_session_duration).toBe(3600);
+  it("limits every CI session to one hour, a deploy's to two (a first production apply takes about one)", () => {
+    for (const { values: r } of ciResources("aws_iam_role")) {
+      expect(r.max_session_duration, String(r.name)).toBe(
+        String(r.name).startsWith("orbit-github-deploy-") ? 7200 : 3600,
+      );
     }
   });
 
@@ -238,14 +277,14 @@ describe("GitHub OIDC identity (shared stack)", () => {
     for (const [account, env] of deployments) {
       const deploy = role(account, `orbit-github-deploy-${env}`);
       expect(deploy.boundary).toBe(`\${aws_iam_policy.ci_${account}_boundary.arn}`);
-      const boundary = resourcesOf(shared, "aws_iam_policy")[`ci_${account}_boundary`]!;
-      expect(boundary.name).toBe("orbit-ci-boundary");
-      expect(accountOf(shared, boundary.provider)).toBe(account);
+      const boundary = ciResource("aws_iam_policy", `ci_${account}_boundary`);
+      expect(boundary.values.name).toBe("orbit-ci-boundary");
+      expect(boundary.account).toBe(account);
     }
   });
 
   it("the boundary forbids roles without it, removing or editing it, touching CI identity or state roles, and long-lived credentials", () => {
-    const boundary = resourcesOf(shared, "aws_iam_policy").ci_111111111111_boundary!;
+    const boundary = ciResource("aws_iam_policy", "ci_111111111111_boundary").values;
     const arn = "arn:aws:iam::111111111111:policy/orbit-ci-boundary";
     const denies = Object.fromEntries(
       (JSON.parse(boundary.policy as string).Statement as Statement[])
@@ -396,20 +435,33 @@ describe("GitHub OIDC identity (shared stack)", () => {
           ],
         },
       });
-      const boundary = resourcesOf(shared, "aws_iam_policy")[`ci_${account}_boundary`]!;
-      const allowed = (JSON.parse(boundary.policy as string).Statement as Statement[]).find(
-        (s) => s.Sid === "PlatformServices",
-      )!;
-      expect(actions(allowed).filter((a) => a.endsWith(":*"))).toEqual([
-        ...inRegion,
-        "s3:*",
-        "dynamodb:*",
-        "sqs:*",
-        "sns:*",
-        "secretsmanager:*",
-        "route53:*",
-        "budgets:*",
+      const boundary = ciResource("aws_iam_policy", `ci_${account}_boundary`).values;
+      const boundaryStatements = JSON.parse(boundary.policy as string).Statement as Statement[];
+      const boundarySid = (sid: string) => boundaryStatements.find((s) => s.Sid === sid)!;
+      // Services that name resources by generated ids: anywhere (in the regions); services that
+      // hold data: only the resources named after the account's environments.
+      expect(actions(boundarySid("PlatformServices")).filter((a) => a.endsWith(":*"))).toEqual(
+        inRegion,
+      );
+      const envs = deployments.filter(([a]) => a === account).map(([, e]) => e);
+      expect(resources(boundarySid("OwnS3"))).toEqual(envs.map((e) => `arn:aws:s3:::orbit-${e}-*`));
+      expect(resources(boundarySid("OwnDynamodb"))).toEqual(
+        envs.map((e) => `arn:aws:dynamodb:eu-west-1:${account}:table/orbit-${e}-*`),
+      );
+      expect(resources(boundarySid("OwnSecretsmanager"))).toEqual([
+        `arn:aws:secretsmanager:eu-west-1:${account}:secret:rds!*`,
       ]);
+      for (const sid of ["OwnSqs", "OwnSns", "OwnRoute53", "OwnBudgets"]) {
+        expect(
+          resources(boundarySid(sid)).some((r) => r.includes("*") && !r.includes("orbit-")),
+        ).toBe(sid === "OwnRoute53"); // Route 53 changes (change/*) have generated ids
+      }
+      expect(boundarySid("OwnState")).toEqual({
+        Sid: "OwnState",
+        Effect: "Allow",
+        Action: "sts:AssumeRole",
+        Resource: envs.map((e) => `arn:aws:iam::111111111111:role/orbit-terraform-state-${e}`),
+      });
     }
   });
 
@@ -426,18 +478,10 @@ describe("GitHub OIDC identity (shared stack)", () => {
     for (const account of CI_ACCOUNTS) {
       // Every plan role: the plan state roles of the stacks in its account...
       const stacks = [
-        ...(account === SHARED ? ["shared"] : []),
+        account === SHARED ? "shared" : `identity-${account}`,
         ...deployments.filter(([a]) => a === account).map(([, env]) => env),
       ];
-      // ...and the shared account's also the other accounts' plan roles, which the shared
-      // stack's providers for those accounts assume.
-      const chained = account === SHARED ? CI_ACCOUNTS.filter((a) => a !== SHARED) : [];
-      expect(allowed(account), account).toEqual(
-        [
-          ...stacks.map(statePlanRole),
-          ...chained.map((a) => `arn:aws:iam::${a}:role/orbit-github-plan`),
-        ].sort(),
-      );
+      expect(allowed(account), account).toEqual(stacks.map(statePlanRole).sort());
       expect(role(account, "orbit-github-plan").managed).toEqual([
         "arn:aws:iam::aws:policy/ReadOnlyAccess",
       ]);
@@ -447,12 +491,12 @@ describe("GitHub OIDC identity (shared stack)", () => {
       expect.arrayContaining([
         "arn:aws:iam::111111111111:role/orbit-terraform-state-shared-plan",
         "arn:aws:iam::111111111111:role/orbit-terraform-state-staging-plan",
-        "arn:aws:iam::222222222222:role/orbit-github-plan",
       ]),
     );
-    expect(allowed("222222222222")).toEqual(
-      expect.arrayContaining(["arn:aws:iam::111111111111:role/orbit-terraform-state-prod-plan"]),
-    );
+    expect(allowed("222222222222")).toEqual([
+      "arn:aws:iam::111111111111:role/orbit-terraform-state-identity-222222222222-plan",
+      "arn:aws:iam::111111111111:role/orbit-terraform-state-prod-plan",
+    ]);
     const denied = plan.statements.filter((s) => s.Effect === "Deny").flatMap(actions);
     expect(denied).toEqual(
       expect.arrayContaining([
@@ -466,16 +510,16 @@ describe("GitHub OIDC identity (shared stack)", () => {
     );
   });
 
-  it("acts in prod's account through a role an administrator names, which CI plans replace with their plan role", () => {
-    const alias = shared.provider.aws.find((p) => p.alias === "account_222222222222");
-    expect(alias).toMatchObject({
-      allowed_account_ids: ["222222222222"],
-      assume_role: [{ role_arn: "${var.account_role_arn_222222222222}" }],
-    });
-    expect(
-      (shared as unknown as { variable: Record<string, { default: string }> }).variable
-        .account_role_arn_222222222222!.default,
-    ).toBe("arn:aws:iam::222222222222:role/OrganizationAccountAccessRole");
+  it("each account's identity is applied with that account's own credentials: one provider, no role of another account assumed", () => {
+    for (const json of ciStacks) {
+      const providers = json.provider.aws;
+      expect(providers).toHaveLength(1);
+      expect(providers[0]!.assume_role).toBeUndefined();
+      expect((json as unknown as { variable?: unknown }).variable).toBeUndefined();
+    }
+    expect(identities.map((json) => json.provider.aws[0]!.allowed_account_ids)).toEqual(
+      CI_ACCOUNTS.filter((a) => a !== SHARED).map((a) => [a]),
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load";
+import { IdentityStack } from "../../src/stacks/identity-stack";
 import { SharedStack } from "../../src/stacks/shared-stack";
 import { StateStack } from "../../src/stacks/state-stack";
 import { committedBackend, resourcesOf, synth } from "../helpers";
@@ -18,6 +19,8 @@ const state = synth(new StateStack(Testing.app(), "state", config, committedBack
 
 const STAGING = "111111111111";
 const PROD = "222222222222";
+/** Prod's account's CI identity, in its own stack. */
+const prodIdentity = synth(new IdentityStack(Testing.app(), PROD, config, committedBackend));
 const STATE_BUCKET = "arn:aws:s3:::orbit-terraform-state-111111111111";
 const STATE_TABLE = "arn:aws:dynamodb:eu-west-1:111111111111:table/orbit-terraform-locks";
 const boundaryArn = (account: string) => `arn:aws:iam::${account}:policy/orbit-ci-boundary`;
@@ -69,9 +72,9 @@ const principals = {
   },
   deployProd: {
     arn: `arn:aws:iam::${PROD}:role/orbit-github-deploy-prod`,
-    policies: [inlinePolicy(shared, `ci_${PROD}_deploy_policy_prod`)],
+    policies: [inlinePolicy(prodIdentity, `ci_${PROD}_deploy_policy_prod`)],
     boundary: resolved(
-      resourcesOf(shared, "aws_iam_policy")[`ci_${PROD}_boundary`]!.policy as string,
+      resourcesOf(prodIdentity, "aws_iam_policy")[`ci_${PROD}_boundary`]!.policy as string,
     ),
   },
   publish: {
@@ -109,7 +112,12 @@ async function decide(
         principal: principal.arn,
         action,
         resource: { resource, accountId: resource.split(":")[4] || account },
-        contextVariables: { "aws:RequestedRegion": "eu-west-1", ...context },
+        // IAM sets aws:PrincipalArn on every request (a role session's is its role's ARN).
+        contextVariables: {
+          "aws:RequestedRegion": "eu-west-1",
+          "aws:PrincipalArn": principal.arn,
+          ...context,
+        },
       },
       identityPolicies: principal.policies.map((policy, i) => ({ name: `p${i}`, policy })),
       serviceControlPolicies: [],

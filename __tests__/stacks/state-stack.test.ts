@@ -109,7 +109,7 @@ describe("the state stack", () => {
   const table = ref("aws_dynamodb_table.state_lock_table", "arn");
   const bucket = ref("aws_s3_bucket.state_bucket", "arn");
 
-  it("creates a write and a plan state role per remote-state stack, each trusting only the account the stack runs in", () => {
+  it("creates a write and a plan state role per remote-state stack, each trusting only named roles", () => {
     // The account each remote-state stack runs in, read from the configuration.
     const accounts: [string, string][] = [
       ["shared", config.project.sharedAccountIds[0]!],
@@ -117,28 +117,55 @@ describe("the state stack", () => {
         env.name,
         env.allowedAccountIds[0]!,
       ]),
+      ...[...new Set(Object.values(config.environments).map((e) => e.allowedAccountIds[0]!))]
+        .filter((a) => a !== config.project.sharedAccountIds[0])
+        .map((a): [string, string] => [`identity-${a}`, a]),
     ];
     expect(accounts).toEqual(
       expect.arrayContaining([
         ["prod", "222222222222"],
         ["shared", "111111111111"],
         ["staging", "111111111111"],
+        ["identity-222222222222", "222222222222"],
       ]),
     );
     expect(accounts.map(([stack]) => stack).sort()).toEqual(remoteStateStacks(config).sort());
+    const breakGlass = "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole";
+    const trusted = (stack: string, account: string, plan: boolean) => {
+      const admin = `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`;
+      const ci = plan
+        ? [`arn:aws:iam::${account}:role/orbit-github-plan`]
+        : stack === "shared" || stack.startsWith("identity-")
+          ? [] // applied by the account's administrator, never by CI
+          : [`arn:aws:iam::${account}:role/orbit-github-deploy-${stack}`];
+      return [...new Set([...ci, admin, breakGlass])];
+    };
     expect(roles().sort((a, b) => a.name.localeCompare(b.name))).toEqual(
       accounts
         .flatMap(([stack, account]) =>
-          ["", "-plan"].map((suffix) => ({
-            name: `orbit-terraform-state-${stack}${suffix}`,
-            trust: [
-              {
-                Effect: "Allow",
-                Principal: { AWS: `arn:aws:iam::${account}:root` },
-                Action: "sts:AssumeRole",
-              },
-            ],
-          })),
+          [false, true].map((plan) => {
+            const arns = trusted(stack, account, plan);
+            const principalAccounts = [...new Set(arns.map((a) => a.split(":")[4]))];
+            return {
+              name: `orbit-terraform-state-${stack}${plan ? "-plan" : ""}`,
+              trust: [
+                {
+                  Sid: "NamedRolesOnly",
+                  Effect: "Allow",
+                  // The accounts only carry the condition: IAM refuses a role principal that does
+                  // not exist yet, and the CI roles are created after this stack.
+                  Principal: {
+                    AWS:
+                      principalAccounts.length === 1
+                        ? `arn:aws:iam::${principalAccounts[0]}:root`
+                        : principalAccounts.map((a) => `arn:aws:iam::${a}:root`),
+                  },
+                  Action: "sts:AssumeRole",
+                  Condition: { ArnEquals: { "aws:PrincipalArn": arns } },
+                },
+              ],
+            };
+          }),
         )
         .sort((a, b) => a.name.localeCompare(b.name)),
     );

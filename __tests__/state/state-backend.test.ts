@@ -11,14 +11,20 @@ import { bareStack, grantedPolicies, resolved, resourcesOf, synth } from "../hel
 /** GIVEN a bare stack WHEN a state backend is built with `props` (only a bucket by default). */
 function stateBackend(props: Partial<StateBackendProps> = {}) {
   const stack = bareStack();
-  const backend = new StateBackend(stack, "state", { bucketName: "orbit-tfstate", ...props });
+  const backend = new StateBackend(stack, "state", {
+    bucketName: "orbit-tfstate",
+    accountId: "111111111111",
+    breakGlassRoleArn: "arn:aws:iam::111111111111:role/break-glass",
+    ...props,
+  });
   return { stack, backend, text: Testing.synth(stack), json: synth(stack) };
 }
 
+const DEPLOY_ROLE = "arn:aws:iam::222222222222:role/orbit-github-deploy-staging";
 const role = (access: "write" | "plan") => ({
   id: `staging-${access}`,
   name: `orbit-terraform-state-staging${access === "plan" ? "-plan" : ""}`,
-  trustedAccountId: "222222222222",
+  trustedPrincipalArns: [DEPLOY_ROLE],
   stateKey: "orbit/staging.tfstate",
   access,
 });
@@ -88,7 +94,7 @@ describe("StateBackend, built alone", () => {
     );
   });
 
-  it("GIVEN access roles THEN one role each, trusting only its account, exposed in order", () => {
+  it("GIVEN access roles THEN one role each, trusting only the named roles, exposed in order", () => {
     const { text, stack, backend } = stateBackend({ accessRoles: [role("write"), role("plan")] });
     expect(text).toHaveResourceWithProperties(IamRole, {
       name: "orbit-terraform-state-staging",
@@ -104,9 +110,11 @@ describe("StateBackend, built alone", () => {
     };
     expect(trust.Statement).toEqual([
       {
+        Sid: "NamedRolesOnly",
         Effect: "Allow",
         Principal: { AWS: "arn:aws:iam::222222222222:root" },
         Action: "sts:AssumeRole",
+        Condition: { ArnEquals: { "aws:PrincipalArn": [DEPLOY_ROLE] } },
       },
     ]);
   });

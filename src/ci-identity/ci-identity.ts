@@ -8,6 +8,7 @@ import { Construct } from "constructs";
 import {
   arn,
   CI_SESSION_SECONDS,
+  DEPLOY_SESSION_SECONDS,
   GITHUB_OIDC_AUDIENCE,
   GITHUB_OIDC_HOST,
   type ciNames,
@@ -55,13 +56,6 @@ export interface CiAccountIdentityProps {
   readonly names: ReturnType<typeof ciNames>;
   /** Plan state roles of the stacks planned with this account's credentials. */
   readonly planStateRoleArns: readonly string[];
-  /**
-   * Plan roles of other accounts this plan role may chain into: the shared stack creates CI
-   * identity in every account, so planning it reads all of them.
-   */
-  readonly chainedPlanRoleArns?: readonly string[];
-  /** The plan role of the shared account, when this is another account: it may chain into this one. */
-  readonly trustedPlanRole?: IamRole;
   /** The one image repository the publish role may push to; only in the repository's account. */
   readonly publishTo?: { readonly repositoryArn: string };
   /** Environments deployed into this account. */
@@ -73,7 +67,8 @@ export interface CiAccountIdentityProps {
 /**
  * GitHub Actions' identity in one AWS account: the OIDC provider and the roles workflows assume
  * with it, each trusting exactly one OIDC subject of one repository (`aud` and `sub` compared with
- * `StringEquals`, never `StringLike`), with one-hour sessions:
+ * `StringEquals`, never `StringLike`; the publish and deploy roles also the release branch's
+ * `ref` and the `job_workflow_ref` of their one workflow), with one-hour sessions (deploys: two):
  *
  * - `plan` (pull requests): reads the configuration of everything (AWS `ReadOnlyAccess`) but the
  *   data of nothing (explicit denies), and may assume the plan state roles: read state, take the
@@ -84,10 +79,11 @@ export interface CiAccountIdentityProps {
  *   the permissions boundary.
  *
  * The boundary (`<project>-ci-boundary`) is attached to every deploy role and to every role they
- * create (the environment stacks set it on theirs): it denies creating or changing a role without
- * it, removing or editing it, touching the CI roles, the OIDC provider or the state roles, and
- * creating long-lived credentials. So a deploy role cannot raise its own or any other role's
- * privileges. See docs/ci-cd.md for why the deploy roles are as wide as they are.
+ * create (the environment stacks set it on theirs): it allows data services only on resources
+ * named after the account's environments and STS only on their state roles, and denies creating
+ * or changing a role without it, removing or editing it, touching the CI roles, the OIDC provider
+ * or the state roles, and creating long-lived credentials. So a deploy role cannot raise its own
+ * or any other role's privileges, nor reach another stack's state through a role it creates. See docs/ci-cd.md for why the deploy roles are as wide as they are.
  *
  * Cost: nothing (IAM is free).
  */
@@ -113,12 +109,6 @@ export class CiAccountIdentity extends Construct {
 
     this.planRole = this.githubRole("plan-role", names.planRole, names.subject.pullRequest, {
       description: "Pull requests: terraform plan (read-only; reads state and takes its lock)",
-      extraTrust: props.trustedPlanRole && {
-        Sid: "SharedStackPlans",
-        Effect: "Allow",
-        Principal: { AWS: props.trustedPlanRole.arn },
-        Action: "sts:AssumeRole",
-      },
     });
     new IamRolePolicyAttachment(this, "plan-read-only", {
       provider,
@@ -139,7 +129,10 @@ export class CiAccountIdentity extends Construct {
         "publish-role",
         names.publishRole,
         names.subject.releaseBranch,
-        { description: "Release branch: push the service image to its one repository" },
+        {
+          description: "Release branch: push the service image to its one repository",
+          claims: names.claims.publish,
+        },
       );
       new IamRolePolicy(this, "publish-policy", {
         provider,
@@ -172,6 +165,8 @@ export class CiAccountIdentity extends Construct {
           {
             description: `GitHub environment ${deployment.githubEnvironment}: apply the ${deployment.name} stack`,
             boundaryArn: this.boundary.arn,
+            claims: names.claims.deploy,
+            sessionSeconds: DEPLOY_SESSION_SECONDS,
           },
         );
         new IamRolePolicy(this, `deploy-policy-${deployment.name}`, {
@@ -185,45 +180,58 @@ export class CiAccountIdentity extends Construct {
     }
   }
 
-  /** A role that exactly one OIDC subject of the repository may assume, for an hour at most. */
+  /**
+   * A role that exactly one OIDC subject of the repository may assume, for an hour (a deploy role:
+   * two) at most, and
+   * only when the token's other `claims` (e.g. `ref`, `job_workflow_ref`) are exactly these.
+   */
   private githubRole(
     id: string,
     name: string,
     subject: string,
-    options: { description: string; boundaryArn?: string; extraTrust?: PolicyStatement },
+    options: {
+      description: string;
+      boundaryArn?: string;
+      claims?: Readonly<Record<string, string>>;
+      /** @default CI_SESSION_SECONDS */
+      sessionSeconds?: number;
+    },
   ): IamRole {
     return new IamRole(this, id, {
       provider: this.props.provider,
       name,
       description: options.description,
-      maxSessionDuration: CI_SESSION_SECONDS,
+      maxSessionDuration: options.sessionSeconds ?? CI_SESSION_SECONDS,
       permissionsBoundary: options.boundaryArn,
-      assumeRolePolicy: policyDocument(
-        {
-          Sid: "GitHubActions",
-          Effect: "Allow",
-          Principal: { Federated: this.oidcProvider.arn },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: {
-              [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
-              [`${GITHUB_OIDC_HOST}:sub`]: subject,
-            },
+      assumeRolePolicy: policyDocument({
+        Sid: "GitHubActions",
+        Effect: "Allow",
+        Principal: { Federated: this.oidcProvider.arn },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: {
+            [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+            [`${GITHUB_OIDC_HOST}:sub`]: subject,
+            ...Object.fromEntries(
+              Object.entries(options.claims ?? {}).map(([claim, value]) => [
+                `${GITHUB_OIDC_HOST}:${claim}`,
+                value,
+              ]),
+            ),
           },
         },
-        ...(options.extraTrust ? [options.extraTrust] : []),
-      ),
+      }),
     });
   }
 
   private planStatements(): PolicyStatement[] {
-    const { planStateRoleArns, chainedPlanRoleArns = [] } = this.props;
+    const { planStateRoleArns } = this.props;
     return [
       {
         Sid: "ReadAndLockState",
         Effect: "Allow",
         Action: "sts:AssumeRole",
-        Resource: [...planStateRoleArns, ...chainedPlanRoleArns],
+        Resource: [...planStateRoleArns],
       },
       {
         // ReadOnlyAccess reads data too. A plan needs the configuration of resources, never their
@@ -272,12 +280,10 @@ export class CiAccountIdentity extends Construct {
     const ownRoles = `arn:aws:iam::${accountId}:role/${prefix}-*`;
     const needs = grantsFor(deployment.name, footprint);
     const byName = new Set(needs.byName);
-    const queuesAndTopics = (
-      [
-        ["sqs", `arn:aws:sqs:${region}:${accountId}:${prefix}-*`],
-        ["sns", `arn:aws:sns:${region}:${accountId}:${prefix}-*`],
-      ] as const
-    ).filter(([service]) => byName.has(service));
+    const owned = ownedResources(accountId, deployment);
+    const queuesAndTopics = (["sqs", "sns"] as const)
+      .filter((service) => byName.has(service))
+      .map((service) => [service, owned[service]![0]!] as const);
     const when = <T>(present: boolean, ...statements: T[]): T[] => (present ? statements : []);
     if (byName.has("route53") && !deployment.hostedZoneId) {
       throw new Error(
@@ -307,13 +313,13 @@ export class CiAccountIdentity extends Construct {
         Sid: "EnvironmentBuckets",
         Effect: "Allow",
         Action: "s3:*",
-        Resource: `arn:aws:s3:::${prefix}-*`,
+        Resource: owned.s3,
       }),
       ...when<PolicyStatement>(byName.has("dynamodb"), {
         Sid: "EnvironmentTables",
         Effect: "Allow",
         Action: "dynamodb:*",
-        Resource: `arn:aws:dynamodb:${region}:${accountId}:table/${prefix}-*`,
+        Resource: owned.dynamodb,
       }),
       ...when<PolicyStatement>(queuesAndTopics.length > 0, {
         Sid: "EnvironmentQueuesAndTopics",
@@ -335,7 +341,7 @@ export class CiAccountIdentity extends Construct {
           "secretsmanager:TagResource",
           "secretsmanager:UntagResource",
         ],
-        Resource: `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!*`,
+        Resource: owned.secretsmanager,
       }),
       // The environment's budget and its notifications (ModifyBudget covers create, update and
       // delete of both); budgets are global, so the ARN has no region.
@@ -349,7 +355,7 @@ export class CiAccountIdentity extends Construct {
           "budgets:TagResource",
           "budgets:UntagResource",
         ],
-        Resource: `arn:aws:budgets::${accountId}:budget/${prefix}-*`,
+        Resource: owned.budgets,
       }),
       ...when<PolicyStatement>(
         byName.has("route53"),
@@ -409,8 +415,12 @@ export class CiAccountIdentity extends Construct {
 
   /**
    * The ceiling of the deploy roles and of every role they create. It grants nothing by itself
-   * (a boundary only limits), so its Allow names services, not resources: those the account's
-   * environment stacks need (their footprints). Its denies hold whatever the stacks hold.
+   * (a boundary only limits). Services that name resources by generated ids: allowed on every
+   * resource (in the account's regions). Services that hold data (S3, DynamoDB, SQS, SNS, Secrets
+   * Manager, ...): only on the resources named after the account's environments, so no role under
+   * it reaches the state bucket, the lock table or anyone else's data. STS: only the deploy roles'
+   * own state roles. Which services, from the account's environment stacks (their footprints).
+   * Its denies hold whatever the stacks hold.
    */
   private boundaryStatements(boundaryArn: string): PolicyStatement[] {
     const { accountId, regions, names, protectedRoleArnPatterns = [], deployments } = this.props;
@@ -423,19 +433,39 @@ export class CiAccountIdentity extends Construct {
         Effect: "Allow",
         Action: [
           ...needs.inRegion.map((service) => `${service}:*`),
-          ...needs.byName.filter((service) => service !== "iam").map((service) => `${service}:*`),
           // IAM: what the deploy roles do to their environment's roles, nothing else.
           ...(iam ? ENVIRONMENT_ROLE_ACTIONS : []),
           ...(iam && footprint.passedToServices.length > 0 ? ["iam:PassRole"] : []),
           ...(needs.serviceLinkedRoles.length > 0 ? ["iam:CreateServiceLinkedRole"] : []),
-          // The deploy roles' own state; the task execution roles' image pulls.
-          "sts:AssumeRole",
+          // The task execution roles' image pulls (GetAuthorizationToken has no resource-level
+          // permissions; the repository's policy decides which accounts may pull).
           "ecr:GetAuthorizationToken",
           "ecr:BatchCheckLayerAvailability",
           "ecr:GetDownloadUrlForLayer",
           "ecr:BatchGetImage",
         ],
         Resource: "*",
+      },
+      // Services that hold data: only what the account's environments own, by name, so no role
+      // under this boundary reaches the state bucket, the lock table, another environment's or
+      // another project's data, whatever its identity policy says.
+      ...needs.byName
+        .filter((service) => service !== "iam")
+        .map((service): PolicyStatement => ({
+          Sid: `Own${service.charAt(0).toUpperCase()}${service.slice(1)}`,
+          Effect: "Allow",
+          Action: `${service}:*`,
+          Resource: [
+            ...new Set(deployments.flatMap((d) => ownedResources(accountId, d)[service] ?? [])),
+          ],
+        })),
+      {
+        // The deploy roles' own state roles, and no other role: a role under this boundary can
+        // never assume another stack's state role, nor any role its policy names.
+        Sid: "OwnState",
+        Effect: "Allow",
+        Action: "sts:AssumeRole",
+        Resource: deployments.map((d) => d.stateRoleArn),
       },
       {
         Sid: "OnlyTheseRegions",
@@ -498,6 +528,26 @@ export class CiAccountIdentity extends Construct {
       },
     ];
   }
+}
+
+/**
+ * The resources of each service granted by name that an environment owns, as ARN patterns. RDS
+ * names the master user's secret `rds!db-<uuid>`, without the environment: the environment's own
+ * data key encrypts it, and that key's policy keeps every other environment's roles out.
+ */
+function ownedResources(accountId: string, deployment: Deployment): Record<string, string[]> {
+  const { region, namePrefix: prefix, hostedZoneId } = deployment;
+  return {
+    s3: [`arn:aws:s3:::${prefix}-*`],
+    dynamodb: [`arn:aws:dynamodb:${region}:${accountId}:table/${prefix}-*`],
+    sqs: [`arn:aws:sqs:${region}:${accountId}:${prefix}-*`],
+    sns: [`arn:aws:sns:${region}:${accountId}:${prefix}-*`],
+    secretsmanager: [`arn:aws:secretsmanager:${region}:${accountId}:secret:rds!*`],
+    budgets: [`arn:aws:budgets::${accountId}:budget/${prefix}-*`],
+    route53: hostedZoneId
+      ? [`arn:aws:route53:::hostedzone/${hostedZoneId}`, "arn:aws:route53:::change/*"]
+      : [],
+  };
 }
 
 /** Creating a role or changing what it may do: allowed only with the boundary on the role. */

@@ -1,4 +1,7 @@
-/** Settings of CI's identity: the GitHub repository its roles trust, the role other accounts offer. */
+/**
+ * Settings of CI's identity: the GitHub repository its roles trust, the administrator role of every
+ * account, and the break-glass role of the state.
+ */
 import { z } from "zod";
 import { exactName, explain } from "../config/fields";
 
@@ -10,6 +13,17 @@ export const roleName = z
       "is not an IAM role name",
       "1 to 64 characters of letters, digits and + = , . @ _ -",
       'use the role\'s name, not its ARN, e.g. "OrganizationAccountAccessRole"',
+    ),
+  );
+
+export const roleArn = z
+  .string()
+  .regex(
+    /^arn:aws:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/,
+    explain(
+      "is not an IAM role ARN",
+      "arn:aws:iam::<12-digit account>:role/<name>",
+      'use the role\'s ARN, e.g. "arn:aws:iam::111111111111:role/orbit-state-break-glass"',
     ),
   );
 

@@ -166,7 +166,7 @@ export function loadBackend(path: string = BACKEND_FILE): BackendConfig {
  */
 export function assertBackendFitsProject(
   backend: BackendConfig,
-  project: { sharedAccountIds: readonly string[] },
+  project: { sharedAccountIds: readonly string[]; stateBreakGlassRoleArn?: string },
   stacks: readonly string[],
 ): void {
   const field = `${BACKEND_FILE}.terraform.backend.s3.assume_role.role_arn`;
@@ -191,6 +191,19 @@ export function assertBackendFitsProject(
           `has a role name too long for the per-stack roles derived from it (<name>-<stack>-plan)`,
           `a role name of at most ${64 - longestSuffix} characters`,
           'shorten it, e.g. "<project>-terraform-state"',
+        ),
+    );
+  }
+  // The bucket and table policies except the break-glass role from their denies, and grant nothing:
+  // its permissions come from its own account's IAM, which must be the bucket's.
+  const breakGlass = project.stateBreakGlassRoleArn;
+  if (breakGlass !== undefined && breakGlass.split(":")[4] !== backend.stateRole.accountId) {
+    problems.push(
+      `project.stateBreakGlassRoleArn: ${JSON.stringify(breakGlass)} ` +
+        explain(
+          "is in another account than the state bucket",
+          `a role in account ${backend.stateRole.accountId} (the account of ${field})`,
+          "name a role of the state bucket's account, or leave it out to use that account's administrator role",
         ),
     );
   }

@@ -11,12 +11,42 @@ import type { EnvironmentConfig, PlatformConfig, ProjectConfig } from "./schema"
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 /** The audience `aws-actions/configure-aws-credentials` requests, and the only one trusted. */
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
-/** Every CI role session lasts at most this long. */
+/** The workflow whose jobs assume the deploy roles (called by the release workflow). */
+export const DEPLOY_WORKFLOW = ".github/workflows/deploy.yml";
+/** The workflow whose jobs assume the publish role. */
+export const RELEASE_WORKFLOW = ".github/workflows/release.yml";
+/** Every CI role session but a deploy's lasts at most this long. */
 export const CI_SESSION_SECONDS = 3600;
+/**
+ * A deploy role's session: two hours, because a first production apply can take an hour (below)
+ * and its credentials must outlive the job's timeout (.github/workflows/deploy.yml, 90 minutes).
+ * The state role the backend chains into lasts an hour, and the SDK renews it from this session.
+ */
+export const DEPLOY_SESSION_SECONDS = 7200;
 
-/** Stacks whose state is in the S3 bucket (the `state` stack's own state is local). */
+/** The stack that holds CI's identity in an account other than the shared one. */
+export const IDENTITY_STACK_PREFIX = "identity-";
+
+/**
+ * One stack per account other than the shared one that CI deploys to (`identity-<account id>`):
+ * the GitHub OIDC provider, the CI roles and the boundary there, applied by that account's
+ * administrator with that account's own credentials. The shared account's identity is in `shared`.
+ */
+export function identityStacks(config: PlatformConfig): string[] {
+  const home = sharedAccount(config.project);
+  return ciAccounts(config)
+    .filter((account) => account !== home)
+    .map((account) => `${IDENTITY_STACK_PREFIX}${account}`);
+}
+
+/** Stacks whose state is in the S3 bucket (the `state` stack's own state is local), in apply order. */
 export function remoteStateStacks(config: PlatformConfig): string[] {
-  return ["shared", ...Object.keys(config.environments)];
+  return ["shared", ...identityStacks(config), ...Object.keys(config.environments)];
+}
+
+/** Stacks an administrator applies, never CI: `state`, `shared` and the identity stacks. */
+export function isAdministeredStack(config: PlatformConfig, stack: StackName): boolean {
+  return stack === "state" || stack === "shared" || identityStacks(config).includes(stack);
 }
 /** `shared` or an environment's name. */
 export type RemoteStateStack = string;
@@ -37,7 +67,7 @@ export function sharedAccount(project: ProjectConfig): string {
   return project.sharedAccountIds[0]!;
 }
 
-/** The environment a stack deploys; throws for `state`, `shared` and unknown names. */
+/** The environment a stack deploys; throws for `state`, `shared`, identity stacks and unknown names. */
 export function environmentOf(config: PlatformConfig, stack: StackName): EnvironmentConfig {
   const env = Object.hasOwn(config.environments, stack) ? config.environments[stack] : undefined;
   if (env === undefined) throw new Error(`${stack} is not an environment`);
@@ -46,14 +76,14 @@ export function environmentOf(config: PlatformConfig, stack: StackName): Environ
 
 /** The one account a stack runs in. */
 export function stackAccount(config: PlatformConfig, stack: StackName): string {
-  return stack === "state" || stack === "shared"
-    ? sharedAccount(config.project)
-    : environmentOf(config, stack).allowedAccountIds[0]!;
+  if (stack === "state" || stack === "shared") return sharedAccount(config.project);
+  if (identityStacks(config).includes(stack)) return stack.slice(IDENTITY_STACK_PREFIX.length);
+  return environmentOf(config, stack).allowedAccountIds[0]!;
 }
 
 /** The region a stack runs in. */
 export function stackRegion(config: PlatformConfig, stack: StackName): string {
-  return stack === "state" || stack === "shared"
+  return isAdministeredStack(config, stack)
     ? config.project.region
     : environmentOf(config, stack).region;
 }
@@ -110,6 +140,23 @@ export function ciNames(project: ProjectConfig) {
       environment: (githubEnvironment: string) =>
         `repo:${repository}:environment:${githubEnvironment}`,
     },
+    /**
+     * Claims besides `sub` that a role's trust compares exactly (AWS STS's GitHub-specific
+     * condition keys, `token.actions.githubusercontent.com:<claim>`): the branch the run is on
+     * (`ref`) and the workflow file and ref the job comes from (`job_workflow_ref`). `sub` names
+     * only the environment; these hold a deploy to the release branch's own deploy workflow even
+     * if the environment's branch rule in GitHub's settings is missing.
+     */
+    claims: {
+      deploy: {
+        ref: `refs/heads/${github.releaseBranch}`,
+        job_workflow_ref: `${repository}/${DEPLOY_WORKFLOW}@refs/heads/${github.releaseBranch}`,
+      },
+      publish: {
+        ref: `refs/heads/${github.releaseBranch}`,
+        job_workflow_ref: `${repository}/${RELEASE_WORKFLOW}@refs/heads/${github.releaseBranch}`,
+      },
+    },
   };
 }
 
@@ -144,12 +191,49 @@ export function ciAccounts(config: PlatformConfig): string[] {
   return [
     ...new Set([
       sharedAccount(config.project),
-      ...Object.keys(config.environments).map((name) => stackAccount(config, name)),
+      ...Object.values(config.environments).map((env) => env.allowedAccountIds[0]!),
     ]),
   ];
 }
 
-/** The Terraform variable of the shared stack that names the role it assumes in `account`. */
-export function accountRoleVariable(account: string): string {
-  return `account_role_arn_${account}`;
+/** The role administrators act as in `account` (`project.administratorRoleName`). */
+export function administratorRoleArn(project: ProjectConfig, account: string): string {
+  return arn.role(account, project.administratorRoleName);
+}
+
+/**
+ * The one role besides the state roles that may touch every state object and lock item and change
+ * the bucket's and table's policies: `project.stateBreakGlassRoleArn`, else the shared account's
+ * administrator role.
+ */
+export function stateBreakGlassRoleArn(project: ProjectConfig): string {
+  return project.stateBreakGlassRoleArn ?? administratorRoleArn(project, sharedAccount(project));
+}
+
+/**
+ * The roles a stack's state role trusts, by ARN, and nothing else of their accounts:
+ * - `write` of an environment: that environment's CI deploy role;
+ * - `write` of `shared` or an identity stack: the administrator role of its account, which
+ *   applies it (CI never does);
+ * - `plan`: the CI plan role of the stack's account;
+ * and always the administrator role of the stack's account (applies and plans by hand, in the
+ * account it administers anyway) and the break-glass role.
+ */
+export function stateRoleTrustedPrincipals(
+  config: PlatformConfig,
+  stack: RemoteStateStack,
+  access: StateAccess,
+): string[] {
+  const { project } = config;
+  const account = stackAccount(config, stack);
+  const names = ciNames(project);
+  const ci =
+    access === "plan"
+      ? [arn.role(account, names.planRole)]
+      : isAdministeredStack(config, stack)
+        ? []
+        : [arn.role(account, names.deployRole(stack))];
+  return [
+    ...new Set([...ci, administratorRoleArn(project, account), stateBreakGlassRoleArn(project)]),
+  ];
 }

@@ -4,7 +4,7 @@
  * the parsed, defaulted, cross-checked `EnvironmentConfig` / `ProjectConfig`.
  */
 import { z } from "zod";
-import { GitHubSchema, roleName } from "../ci-identity/settings";
+import { GitHubSchema, roleArn, roleName } from "../ci-identity/settings";
 import { CostSchema } from "../cost/settings";
 import { checkDatabase, DatabaseSchema } from "../database/settings";
 import { TableSchema } from "../key-value-store/settings";
@@ -332,12 +332,23 @@ export const ProjectSchema = z.strictObject({
   /** The repository whose GitHub Actions workflows may assume the CI roles. */
   github: GitHubSchema,
   /**
-   * A role in every environment account other than the shared one that the `shared` stack assumes
-   * to create the CI identity there (the OIDC provider, plan and deploy roles, the boundary).
-   * AWS Organizations creates `OrganizationAccountAccessRole` in every account it creates.
+   * The role an administrator acts as in each account, with that account's own credentials, to
+   * apply what CI never applies: `shared` in the shared account, `identity-<account>` in every
+   * other account CI deploys to (and environments by hand). The state roles of the stacks of an
+   * account trust this role of that account by name (`aws:PrincipalArn`). With AWS Organizations,
+   * `OrganizationAccountAccessRole` (assumed from the management account); with IAM Identity
+   * Center, a role you create for administrators (the generated `AWSReservedSSO_*` names change).
    * @default "OrganizationAccountAccessRole"
    */
-  accountAccessRoleName: roleName.default("OrganizationAccountAccessRole"),
+  administratorRoleName: roleName.default("OrganizationAccountAccessRole"),
+  /**
+   * The one role besides the state roles that may read and write any state object, clear a lock
+   * item, or change the state bucket's and lock table's policies (the bucket and table deny every
+   * other principal): restore a state version, force-unlock, apply the `state` stack. In the
+   * account of the state bucket (`backend.tf.json`'s `assume_role.role_arn`).
+   * @default - the administrator role (`administratorRoleName`) of the shared account
+   */
+  stateBreakGlassRoleArn: roleArn.optional(),
 });
 
 export type EnvironmentInput = z.input<typeof EnvironmentSchema>;

@@ -108,6 +108,7 @@ export const FREE: Readonly<Record<string, string>> = {
   aws_s3_bucket_lifecycle_configuration: "configuration",
   aws_s3_bucket_ownership_controls: "configuration",
   aws_s3_bucket_policy: "configuration",
+  aws_dynamodb_resource_policy: "configuration",
   aws_s3_bucket_public_access_block: "configuration",
   aws_s3_bucket_server_side_encryption_configuration: "configuration",
   aws_s3_bucket_versioning: "configuration (old versions are in the bucket's size)",

@@ -177,6 +177,7 @@ export const AWS_RESOURCE_TYPES: Readonly<Record<string, AwsResourceNeeds>> = {
   aws_s3_bucket_server_side_encryption_configuration: s3,
   aws_s3_bucket_versioning: s3,
   aws_dynamodb_table: dynamodb,
+  aws_dynamodb_resource_policy: dynamodb,
   aws_sqs_queue: sqs,
   aws_sqs_queue_policy: sqs,
   aws_sqs_queue_redrive_policy: sqs,

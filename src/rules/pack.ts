@@ -112,13 +112,15 @@ export function formatReport(report: PackReport): string {
               ? "FAIL"
               : "warn";
   const width = 32;
+  // A column fits its stack's name (identity-<account id> is 21 characters).
+  const column = (stack: string) => Math.max(12, stack.length + 2);
   const lines = [
-    `${"rule".padEnd(width)}${stacks.map((s) => s.padEnd(12)).join("")}`,
+    `${"rule".padEnd(width)}${stacks.map((s) => s.padEnd(column(s))).join("")}`,
     ...rules.map(
       (rule) =>
         `${`${rule.id} ${rule.name}`.padEnd(width)}${stacks
           .map((s) =>
-            mark(report.outcomes.find((o) => o.rule === rule && o.stack === s)).padEnd(12),
+            mark(report.outcomes.find((o) => o.rule === rule && o.stack === s)).padEnd(column(s)),
           )
           .join("")}`,
     ),

@@ -1,5 +1,4 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { App, TerraformOutput, TerraformVariable } from "cdktf";
+import { App, TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,9 +6,7 @@ import { join } from "node:path";
 import type { BackendConfig } from "../config/backend";
 import {
   accountRegions,
-  accountRoleVariable,
   arn,
-  ciAccounts,
   ciNames,
   githubEnvironment,
   imageRepository,
@@ -66,11 +63,77 @@ export function environmentFootprints(
 }
 
 /**
+ * GitHub Actions' identity in `account` (`CiAccountIdentity`), built into `stack`, whose provider
+ * acts in that account: the deploy roles of the environments there, the plan role and its state
+ * roles, and beside the image repository the publish role.
+ */
+export function accountIdentity(
+  stack: PlatformStack,
+  config: PlatformConfig,
+  backend: BackendConfig,
+  footprints: EnvironmentFootprints,
+  account: string,
+): CiAccountIdentity {
+  const { project } = config;
+  const repository = imageRepository(project);
+  const deployments = Object.values(config.environments)
+    .filter((env) => stackAccount(config, env.name) === account)
+    .map((env) => {
+      const name = env.name;
+      const footprint = footprints[name];
+      if (!footprint) throw new Error(`${stack.node.id} was given no footprint of ${name}`);
+      return {
+        name,
+        region: env.region,
+        githubEnvironment: githubEnvironment(env),
+        namePrefix: `${project.name}-${name}`,
+        stateRoleArn: stateRoleArn(backend, name, "write"),
+        hostedZoneId:
+          env.loadBalancer.tls && "hostedZoneId" in env.loadBalancer.tls
+            ? env.loadBalancer.tls.hostedZoneId
+            : undefined,
+        footprint,
+      };
+    });
+  return new CiAccountIdentity(stack, `ci-${account}`, {
+    provider: stack.provider,
+    accountId: account,
+    regions: accountRegions(config, account),
+    names: ciNames(project),
+    planStateRoleArns: remoteStateStacks(config)
+      .filter((s) => stackAccount(config, s) === account)
+      .map((s) => stateRoleArn(backend, s, "plan")),
+    publishTo: account === repository.account ? { repositoryArn: repository.arn } : undefined,
+    deployments,
+    protectedRoleArnPatterns:
+      account === backend.stateRole.accountId
+        ? [arn.role(account, `${backend.stateRole.name}-*`)]
+        : [],
+  });
+}
+
+/** The roles GitHub Actions assumes in the stack's account, as an output. */
+export function ciRoleOutput(stack: PlatformStack, ci: Record<string, CiAccountIdentity>): void {
+  new TerraformOutput(stack, "ci_role_arns", {
+    description: "The roles GitHub Actions assumes (cdktf.out/pipeline.json lists them per job)",
+    value: Object.fromEntries(
+      Object.entries(ci).flatMap(([account, identity]) => [
+        [`${account}_plan`, identity.planRole.arn],
+        ...(identity.publishRole ? [[`${account}_publish`, identity.publishRole.arn]] : []),
+        ...Object.entries(identity.deployRoles).map(([env, role]) => [
+          `${account}_deploy_${env}`,
+          role.arn,
+        ]),
+      ]),
+    ),
+  });
+}
+
+/**
  * What every environment shares: the service's image repository (one image, promoted from
- * staging to prod), and GitHub Actions' identity in every account CI touches (see
- * `CiAccountIdentity`). In accounts other than the shared one, it acts through a provider that
- * assumes `project.accountAccessRoleName` there (a Terraform variable per account, so CI plans can
- * substitute their read-only role).
+ * staging to prod), and GitHub Actions' identity in the shared account (see `CiAccountIdentity`).
+ * Every other account's identity is in its own `identity-<account>` stack (`IdentityStack`), so
+ * this stack acts in the shared account alone, with its credentials.
  *
  * Applied by an administrator, never by CI: no CI role may change CI's own identity.
  */
@@ -136,88 +199,8 @@ export class SharedStack extends PlatformStack {
       });
     }
 
-    const names = ciNames(project);
     const home = sharedAccount(project);
-    const accounts = ciAccounts(config);
-    const planRoleOf = (account: string) => arn.role(account, names.planRole);
-    for (const account of accounts) {
-      const provider = account === home ? this.provider : this.accountProvider(config, account);
-      const deployments = Object.values(config.environments)
-        .filter((env) => stackAccount(config, env.name) === account)
-        .map((env) => {
-          const name = env.name;
-          const footprint = footprints[name];
-          if (!footprint) throw new Error(`the shared stack was given no footprint of ${name}`);
-          return {
-            name,
-            region: env.region,
-            githubEnvironment: githubEnvironment(env),
-            namePrefix: `${project.name}-${name}`,
-            stateRoleArn: stateRoleArn(backend, name, "write"),
-            hostedZoneId:
-              env.loadBalancer.tls && "hostedZoneId" in env.loadBalancer.tls
-                ? env.loadBalancer.tls.hostedZoneId
-                : undefined,
-            footprint,
-          };
-        });
-      this.ci[account] = new CiAccountIdentity(this, `ci-${account}`, {
-        provider,
-        accountId: account,
-        regions: accountRegions(config, account),
-        names,
-        planStateRoleArns: remoteStateStacks(config)
-          .filter((stack) => stackAccount(config, stack) === account)
-          .map((stack) => stateRoleArn(backend, stack, "plan")),
-        chainedPlanRoleArns:
-          account === home ? accounts.filter((a) => a !== home).map(planRoleOf) : [],
-        trustedPlanRole: account === home ? undefined : this.ci[home]!.planRole,
-        publishTo: account === repository.account ? { repositoryArn: repository.arn } : undefined,
-        deployments,
-        protectedRoleArnPatterns:
-          account === backend.stateRole.accountId
-            ? [arn.role(account, `${backend.stateRole.name}-*`)]
-            : [],
-      });
-    }
-    new TerraformOutput(this, "ci_role_arns", {
-      description: "The roles GitHub Actions assumes (cdktf.out/pipeline.json lists them per job)",
-      value: Object.fromEntries(
-        Object.entries(this.ci).flatMap(([account, ci]) => [
-          [`${account}_plan`, ci.planRole.arn],
-          ...(ci.publishRole ? [[`${account}_publish`, ci.publishRole.arn]] : []),
-          ...Object.entries(ci.deployRoles).map(([env, role]) => [
-            `${account}_deploy_${env}`,
-            role.arn,
-          ]),
-        ]),
-      ),
-    });
-  }
-
-  /** A provider acting in another account through a role there that an administrator may assume. */
-  private accountProvider(config: PlatformConfig, account: string): AwsProvider {
-    const { project } = config;
-    const roleArn = new TerraformVariable(this, accountRoleVariable(account), {
-      type: "string",
-      default: arn.role(account, project.accountAccessRoleName),
-      description: `The role the shared stack assumes in account ${account}. CI plans pass their read-only plan role there.`,
-    });
-    return new AwsProvider(this, `aws-${account}`, {
-      alias: `account_${account}`,
-      region: project.region,
-      allowedAccountIds: [account],
-      assumeRole: [{ roleArn: roleArn.stringValue, sessionName: `${project.name}-shared-stack` }],
-      defaultTags: [
-        {
-          tags: {
-            ...project.tags,
-            Project: project.name,
-            Environment: "shared",
-            ManagedBy: "cdktf",
-          },
-        },
-      ],
-    });
+    this.ci[home] = accountIdentity(this, config, backend, footprints, home);
+    ciRoleOutput(this, this.ci);
   }
 }

@@ -3,10 +3,11 @@ import type { Construct } from "constructs";
 import type { BackendConfig } from "../config/backend";
 import {
   remoteStateStacks,
-  stackAccount,
+  stateBreakGlassRoleArn,
   stateKey,
   stateRoleArn,
   stateRoleName,
+  stateRoleTrustedPrincipals,
   type StateAccess,
 } from "../config/names";
 import type { PlatformConfig } from "../config/schema";
@@ -17,7 +18,12 @@ import { PlatformStack, projectStackProps } from "./platform-stack";
  * The bootstrap stack: creates exactly the bucket and lock table that `backend.tf.json` names,
  * in the bucket's region, and one pair of state roles per remote-state stack: `<name>-<stack>`
  * (read, write, lock: the stack's backend assumes it) and `<name>-<stack>-plan` (read and lock:
- * CI plans assume it). Each role trusts the account the stack runs in.
+ * CI plans assume it). Each role trusts named roles only (`stateRoleTrustedPrincipals`): the CI
+ * role of its stack, the administrator role of the stack's account, the break-glass role. The
+ * bucket and table deny every other principal.
+ *
+ * Apply it as the break-glass role (`project.stateBreakGlassRoleArn`, by default the shared
+ * account's administrator role): the bucket and table deny everyone else changes to them.
  *
  * Its own state is local (`terraform.state.tfstate` in its directory): apply it once, then keep
  * that file safe or migrate it into the bucket (see docs/state.md).
@@ -31,13 +37,15 @@ export class StateStack extends PlatformStack {
     const accesses: StateAccess[] = ["write", "plan"];
     this.backend = new StateBackend(this, "state", {
       bucketName: backend.bucket,
+      accountId: backend.stateRole.accountId,
+      breakGlassRoleArn: stateBreakGlassRoleArn(project),
       lockTableName: backend.dynamodbTable,
       useLockfile: backend.useLockfile,
       accessRoles: remoteStateStacks(config).flatMap((stack) =>
         accesses.map((access) => ({
           id: access === "write" ? `role-${stack}` : `plan-role-${stack}`,
           name: stateRoleName(backend, stack, access),
-          trustedAccountId: stackAccount(config, stack),
+          trustedPrincipalArns: stateRoleTrustedPrincipals(config, stack, access),
           stateKey: stateKey(project.name, stack),
           access,
         })),

@@ -1,3 +1,4 @@
+import { DynamodbResourcePolicy } from "@cdktf/provider-aws/lib/dynamodb-resource-policy";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -15,8 +16,12 @@ export interface StateAccessRole {
   /** Construct id, unique within the backend; the Terraform address follows from it. */
   readonly id: string;
   readonly name: string;
-  /** The account whose principals may assume it (their own IAM policies decide which ones). */
-  readonly trustedAccountId: string;
+  /**
+   * The roles that may assume it, by ARN (compared with `aws:PrincipalArn`): e.g. the CI deploy
+   * role of its stack, an administrator role and the break-glass role. No other principal of their
+   * accounts, whatever its own policies say.
+   */
+  readonly trustedPrincipalArns: readonly string[];
   /** The one state object it gives access to, e.g. `orbit/staging.tfstate`. */
   readonly stateKey: string;
   /**
@@ -29,6 +34,15 @@ export interface StateAccessRole {
 export interface StateBackendProps {
   /** The bucket named in `backend.tf.json`. */
   readonly bucketName: string;
+  /** The account the bucket, the table and the state roles are in. */
+  readonly accountId: string;
+  /**
+   * The one role besides the state roles that the bucket and table admit: it may read and write
+   * every state object and lock item (restore a version, clear a stuck lock), and it alone may
+   * change or delete the bucket's and table's configuration and policies, so the `state` stack is
+   * applied as this role.
+   */
+  readonly breakGlassRoleArn: string;
   /**
    * The lock table named in `backend.tf.json`.
    * @default - no table (state is locked with S3 lock files, `use_lockfile`)
@@ -54,6 +68,11 @@ export interface StateBackendProps {
 /**
  * The S3 bucket and DynamoDB table that hold every other stack's Terraform state.
  *
+ * Only the state roles and the break-glass role get in: the bucket's and the table's own policies
+ * deny every other principal of any account the objects, the listing and the lock items, whatever
+ * that principal's IAM policies allow (an `s3:*` on `*` somewhere cannot reach another stack's
+ * state), and deny everyone but the break-glass role changes to their configuration.
+ *
  * Losing them loses track of every resource, so both refuse `terraform destroy`
  * (`prevent_destroy`), the table has deletion protection, and the bucket keeps every version of
  * every state file for `noncurrentVersionRetentionDays`. Reads and writes need TLS 1.2+, nothing
@@ -70,7 +89,7 @@ export class StateBackend extends Construct {
   constructor(scope: Construct, id: string, props: StateBackendProps) {
     super(scope, id);
     this.bucket = this.createBucket(props);
-    if (props.lockTableName) this.lockTable = this.createLockTable(props.lockTableName);
+    if (props.lockTableName) this.lockTable = this.createLockTable(props.lockTableName, props);
     this.accessRoles = (props.accessRoles ?? []).map((role) => this.createAccessRole(role, props));
   }
 
@@ -89,11 +108,7 @@ export class StateBackend extends Construct {
         ? `Reads, writes and locks the Terraform state ${access.stateKey}`
         : `Reads and locks (never writes) the Terraform state ${access.stateKey}`,
       maxSessionDuration: 3600,
-      assumeRolePolicy: policyDocument({
-        Effect: "Allow",
-        Principal: { AWS: `arn:aws:iam::${access.trustedAccountId}:root` },
-        Action: "sts:AssumeRole",
-      }),
+      assumeRolePolicy: policyDocument(namedPrincipalsTrust(access.trustedPrincipalArns)),
     });
     const object = `${this.bucket.arn}/${access.stateKey}`;
     const lockFile = `${object}.tflock`;
@@ -206,6 +221,25 @@ export class StateBackend extends Construct {
           Resource: [bucket.arn, `${bucket.arn}/*`],
           Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
         },
+        {
+          // Every object action (state, lock files, versions) and every listing.
+          Sid: "OnlyStateRolesReachState",
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          Action: ["s3:*Object*", "s3:ListBucket*", "s3:*MultipartUpload*"],
+          Resource: [bucket.arn, `${bucket.arn}/*`],
+          Condition: { ArnNotEquals: { "aws:PrincipalArn": admitted(props) } },
+        },
+        {
+          // Bucket-level writes: its policy, versioning, lifecycle, encryption, public access
+          // block, ownership, the bucket itself. Reads of the configuration stay with IAM (plans).
+          Sid: "OnlyBreakGlassChangesTheBucket",
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          Action: ["s3:Put*", "s3:Delete*"],
+          Resource: bucket.arn,
+          Condition: { ArnNotEquals: { "aws:PrincipalArn": props.breakGlassRoleArn } },
+        },
       ),
     });
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
@@ -225,8 +259,8 @@ export class StateBackend extends Construct {
     return bucket;
   }
 
-  private createLockTable(name: string): DynamodbTable {
-    return new DynamodbTable(this, "lock-table", {
+  private createLockTable(name: string, props: StateBackendProps): DynamodbTable {
+    const table = new DynamodbTable(this, "lock-table", {
       name,
       billingMode: "PAY_PER_REQUEST",
       hashKey: "LockID",
@@ -236,5 +270,85 @@ export class StateBackend extends Construct {
       deletionProtectionEnabled: true,
       lifecycle: { preventDestroy: true },
     });
+    new DynamodbResourcePolicy(this, "lock-table-policy", {
+      resourceArn: table.arn,
+      policy: policyDocument(
+        {
+          Sid: "OnlyStateRolesReachLocks",
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          Action: [...LOCK_ITEM_ACTIONS],
+          Resource: table.arn,
+          Condition: { ArnNotEquals: { "aws:PrincipalArn": admitted(props) } },
+        },
+        {
+          Sid: "OnlyBreakGlassChangesTheTable",
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          Action: [...TABLE_CHANGE_ACTIONS],
+          Resource: table.arn,
+          Condition: { ArnNotEquals: { "aws:PrincipalArn": props.breakGlassRoleArn } },
+        },
+      ),
+    });
+    return table;
   }
+}
+
+/** Every DynamoDB action that reads or writes items, or copies them out of the table. */
+export const LOCK_ITEM_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:PartiQLSelect",
+  "dynamodb:PartiQLInsert",
+  "dynamodb:PartiQLUpdate",
+  "dynamodb:PartiQLDelete",
+  "dynamodb:ExportTableToPointInTime",
+  "dynamodb:RestoreTableToPointInTime",
+] as const;
+
+/** Changing or deleting the lock table, its backups or its policy. */
+export const TABLE_CHANGE_ACTIONS = [
+  "dynamodb:DeleteTable",
+  "dynamodb:UpdateTable",
+  "dynamodb:UpdateContinuousBackups",
+  "dynamodb:PutResourcePolicy",
+  "dynamodb:DeleteResourcePolicy",
+] as const;
+
+/** The state roles' ARNs and the break-glass role's: the principals the bucket and table admit. */
+function admitted(props: StateBackendProps): string[] {
+  return [
+    ...(props.accessRoles ?? []).map((role) => `arn:aws:iam::${props.accountId}:role/${role.name}`),
+    props.breakGlassRoleArn,
+  ];
+}
+
+/**
+ * Trust of exactly the roles `arns` names. Their accounts are the principal (IAM refuses a role
+ * ARN as principal until the role exists, and the state stack is applied before the CI roles it
+ * trusts; a principal role recreated later would also silently drop out of the trust), and
+ * `aws:PrincipalArn` admits those roles alone, as a principal element naming them would.
+ */
+export function namedPrincipalsTrust(arns: readonly string[]): PolicyStatement {
+  const accounts = [...new Set(arns.map((arn) => arn.split(":")[4]!))];
+  return {
+    Sid: "NamedRolesOnly",
+    Effect: "Allow",
+    Principal: {
+      AWS:
+        accounts.length === 1
+          ? `arn:aws:iam::${accounts[0]}:root`
+          : accounts.map((a) => `arn:aws:iam::${a}:root`),
+    },
+    Action: "sts:AssumeRole",
+    Condition: { ArnEquals: { "aws:PrincipalArn": [...arns] } },
+  };
 }
