@@ -410,6 +410,9 @@ describe("services in the environment stack", () => {
       ],
       depends_on: [
         "aws_lb_listener_rule.load_balancer_rule_api",
+        // prod's API deploys by canary: it also waits for the test rule and its traffic-shift role.
+        "aws_lb_listener_rule.load_balancer_test_rule_api",
+        "aws_iam_role_policy.traffic_shift_api_policy",
         "aws_ecs_cluster_capacity_providers.cluster_capacity_providers",
       ],
     });

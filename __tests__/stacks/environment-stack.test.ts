@@ -322,7 +322,7 @@ describe("IAM", () => {
     ]);
   });
 
-  it("every statement names exact resources; * only for ecr:GetAuthorizationToken, which has no resource-level permissions", () => {
+  it("every statement names exact resources; * only for ecr:GetAuthorizationToken and the load balancer's Describe actions, which have no resource-level permissions", () => {
     const exact = [
       // One resource of this stack, optionally narrowed to its log streams (no table indexes).
       /^\$\{aws_[a-z0-9_]+\.[a-z0-9_]+\.arn\}(:log-stream:\*)?$/,
@@ -336,7 +336,16 @@ describe("IAM", () => {
     for (const statement of statements()) {
       for (const resource of [statement.Resource].flat() as string[]) {
         if (resource === "*") {
-          expect(statement.Action).toBe("ecr:GetAuthorizationToken");
+          expect([
+            ["ecr:GetAuthorizationToken"],
+            // prod's API deploys by canary; ECS reads the listeners and target health with them.
+            [
+              "elasticloadbalancing:DescribeListeners",
+              "elasticloadbalancing:DescribeRules",
+              "elasticloadbalancing:DescribeTargetGroups",
+              "elasticloadbalancing:DescribeTargetHealth",
+            ],
+          ]).toContainEqual([statement.Action].flat());
         } else {
           expect(
             exact.some((pattern) => pattern.test(resource)),
