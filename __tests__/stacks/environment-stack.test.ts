@@ -74,6 +74,10 @@ describe("each service's environment names exactly what it uses", () => {
       APP_VERSION: "${var.image_tag}",
       AWS_REGION: "eu-west-1",
       SHUTDOWN_TIMEOUT_MS: "25000",
+      // The ALB's idle timeout (60 s) plus 5 s.
+      KEEP_ALIVE_TIMEOUT_MS: "65000",
+      // The target group's health-check path, for the container's own health check.
+      HEALTH_CHECK_PATH: "/health",
       PORT: "8080",
       DB_HOST: `${db}.address}`,
       DB_PORT: "5432",

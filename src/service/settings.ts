@@ -55,7 +55,8 @@ export const PublicSchema = z.strictObject({
   healthCheck: z
     .strictObject({
       /**
-       * The load balancer's health check path: liveness, answered without the database.
+       * The load balancer's health check path: liveness, answered without the database. The
+       * container's own health check probes it too (`HEALTH_CHECK_PATH`).
        * @default "/health"
        */
       path: z

@@ -19,6 +19,7 @@ import { Cluster } from "../service/cluster";
 import { FargateService } from "../service/fargate-service";
 import { rulePriority, type ServiceSettings } from "../service/settings";
 import { TrafficShiftRole } from "../service/traffic-shift-role";
+import { loadBalancedVariables } from "../lib/variables";
 import { LEGACY_ADDRESSES } from "./legacy-addresses";
 import { PlatformStack } from "./platform-stack";
 
@@ -317,6 +318,13 @@ export class EnvironmentStack extends PlatformStack {
           : undefined,
       environment: {
         AWS_REGION: env.region,
+        // Only a public service has a load balancer to agree with.
+        ...(settings.public
+          ? loadBalancedVariables({
+              idleTimeoutSeconds: env.loadBalancer.idleTimeoutSeconds,
+              healthCheckPath: settings.public.healthCheck.path,
+            })
+          : {}),
         ...connection?.environment,
         ...variablesOf(tables),
         ...variablesOf(queues),
