@@ -29,9 +29,10 @@ function percentOfTraffic(min: number, allowed: string) {
   const message = explain("is not a share of traffic ECS accepts", allowed, `use e.g. ${Math.max(min, 10)}`);
   return z
     .number(message)
-    .min(min, message)
-    .max(100, message)
-    .refine((n) => Math.abs(n * 10 - Math.round(n * 10)) < 1e-9, message);
+    .refine(
+      (n) => n >= min && n <= 100 && Math.abs(n * 10 - Math.round(n * 10)) < 1e-9,
+      message,
+    );
 }
 
 /**
@@ -323,7 +324,7 @@ export const ServiceSchema = z.strictObject({
       canary: z
         .strictObject({
           /** Percent of production traffic, a multiple of 0.1 from 0.1 to 100. @default 10 */
-          percent: percentOfTraffic(0.1, "ECS allows multiples of 0.1 from 0.1 to 100").default(
+          percent: percentOfTraffic(0.1, "a multiple of 0.1 from 0.1 to 100 (ECS's steps)").default(
             DEFAULT_CANARY.percent,
           ),
           /** Minutes at that share before the rest moves. @default 5 */
@@ -339,7 +340,7 @@ export const ServiceSchema = z.strictObject({
       linear: z
         .strictObject({
           /** Percent moved per step, a multiple of 0.1 from 3 to 100. @default 25 */
-          stepPercent: percentOfTraffic(3, "ECS allows multiples of 0.1 from 3 to 100").default(
+          stepPercent: percentOfTraffic(3, "a multiple of 0.1 from 3 to 100 (ECS's steps)").default(
             DEFAULT_LINEAR.stepPercent,
           ),
           /** Minutes between steps. @default 2 */
