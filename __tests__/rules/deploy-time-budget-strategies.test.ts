@@ -9,7 +9,9 @@ import {
   estimateDeployment,
   trafficShiftOf,
 } from "../../src/rules/deploy-time-budget";
-import { committedEnvironment } from "../helpers";
+import type { StackJson as ModelJson } from "../../src/rules/model";
+import { DEPLOYMENT_STRATEGIES } from "../../src/service/settings";
+import { committedEnvironment, environmentStack, synth } from "../helpers";
 import { context, model, servicePath } from "./fixtures";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
@@ -178,6 +180,27 @@ describe("PLAT-7 over a traffic-shifting service", () => {
     // 80 s + 10 steps x 120 s + 30 s.
     expect(result.findings[0]!.message).toMatch(/^aws_ecs_service\.service: 1310 s worst case/);
   });
+});
+
+describe("each strategy's defaults fit the default budget", () => {
+  it.each(DEPLOYMENT_STRATEGIES)(
+    "%s with its defaults passes PLAT-7's 900 s on staging's API",
+    (strategy) => {
+      const json = synth(
+        environmentStack("staging", { services: { api: { deployment: { strategy } } } }),
+      );
+      const result = deployTimeBudget.check(
+        model(json as unknown as ModelJson, "staging"),
+        context,
+      );
+      expect(result.findings).toEqual([]);
+      expect(result.report).toContainEqual(
+        expect.stringMatching(
+          /^aws_ecs_service\.service_api_service: \d+ s worst case \(budget 900 s\)/,
+        ),
+      );
+    },
+  );
 });
 
 describe("a long bake time fails synth", () => {

@@ -148,8 +148,8 @@ describe("deploymentPlan fills each strategy's defaults", () => {
     expect(parse({})).toEqual({ strategy: "rolling" });
   });
 
-  it("blue/green bakes 10 minutes unless told otherwise", () => {
-    expect(parse({ strategy: "blueGreen" })).toEqual({ strategy: "blueGreen", bakeTimeMinutes: 10 });
+  it("blue/green bakes 5 minutes unless told otherwise", () => {
+    expect(parse({ strategy: "blueGreen" })).toEqual({ strategy: "blueGreen", bakeTimeMinutes: 5 });
     expect(parse({ strategy: "blueGreen", bakeTimeMinutes: 0 })).toEqual({
       strategy: "blueGreen",
       bakeTimeMinutes: 0,
@@ -159,12 +159,12 @@ describe("deploymentPlan fills each strategy's defaults", () => {
   it("canary moves 10% for 5 minutes, linear 25% every 2 minutes, when the blocks are left out", () => {
     expect(parse({ strategy: "canary" })).toEqual({
       strategy: "canary",
-      bakeTimeMinutes: 10,
+      bakeTimeMinutes: 5,
       canary: { percent: 10, intervalMinutes: 5 },
     });
     expect(parse({ strategy: "linear", linear: { stepPercent: 50 } })).toEqual({
       strategy: "linear",
-      bakeTimeMinutes: 10,
+      bakeTimeMinutes: 5,
       linear: { stepPercent: 50, intervalMinutes: 2 },
     });
   });
@@ -200,7 +200,7 @@ describe("a public service deploying by each strategy (staging's API)", () => {
       { canary: { percent: 20, intervalMinutes: 4 } },
       {
         strategy: "CANARY",
-        bake_time_in_minutes: "10",
+        bake_time_in_minutes: "5",
         canary_configuration: { canary_percent: 20, canary_bake_time_in_minutes: "4" },
       },
     ],
@@ -443,5 +443,41 @@ describe("the committed defaults", () => {
     const api = ecsService(synth(environmentStack("staging")), "api");
     expect(api.deployment_configuration).toBeUndefined();
     expect((api.load_balancer as Resource[])[0]!.advanced_configuration).toBeUndefined();
+  });
+});
+
+describe("the deployment alarms see the new tasks wherever they serve", () => {
+  const alarm = (json: StackJson, name: string) =>
+    resourcesOf(json, "aws_cloudwatch_metric_alarm")[`monitoring_${name}`]!;
+
+  it.each(NON_ROLLING)(
+    "%s: the API's 5xx and unhealthy-host alarms sum over both target groups",
+    (strategy) => {
+      const json = stagingWith("api", { strategy });
+      for (const name of ["api_5xx", "api_unhealthy_hosts"]) {
+        const queries = alarm(json, name).metric_query as Resource[];
+        expect(queries.map((q) => (q.metric as Resource | undefined)?.dimensions)).toEqual([
+          expect.objectContaining({
+            TargetGroup: "${aws_lb_target_group.load_balancer_target_api.arn_suffix}",
+          }),
+          expect.objectContaining({
+            TargetGroup: "${aws_lb_target_group.load_balancer_target_api_alternate.arn_suffix}",
+          }),
+          undefined,
+        ]);
+        expect(queries[2]).toMatchObject({ expression: "SUM([m0, m1])", return_data: true });
+        expect(alarm(json, name).period).toBeUndefined();
+      }
+    },
+  );
+
+  it("rolling: one target group, one metric, as before", () => {
+    const json = synth(environmentStack("staging"));
+    expect(alarm(json, "api_5xx")).toMatchObject({
+      metric_name: "HTTPCode_Target_5XX_Count",
+      dimensions: { TargetGroup: "${aws_lb_target_group.load_balancer_target_api.arn_suffix}" },
+      period: 60,
+    });
+    expect(alarm(json, "api_5xx").metric_query).toBeUndefined();
   });
 });

@@ -17,8 +17,11 @@ import {
 export const DEPLOYMENT_STRATEGIES = ["rolling", "blueGreen", "canary", "linear"] as const;
 export type DeploymentStrategy = (typeof DEPLOYMENT_STRATEGIES)[number];
 
-/** Bake time of the non-rolling strategies when the configuration names none. */
-export const DEFAULT_BAKE_TIME_MINUTES = 10;
+/**
+ * Bake time of the non-rolling strategies when the configuration names none: with each
+ * strategy's other defaults, the worst case stays within PLAT-7's default 900 s budget.
+ */
+export const DEFAULT_BAKE_TIME_MINUTES = 5;
 /** The canary step when `deployment.canary` is not given. */
 export const DEFAULT_CANARY = { percent: 10, intervalMinutes: 5 } as const;
 /** The linear steps when `deployment.linear` is not given. */
@@ -314,7 +317,7 @@ export const ServiceSchema = z.strictObject({
       /**
        * Minutes both task sets keep running after all production traffic moved to the new one;
        * an alarm during them rolls back at once. Not used by `rolling`.
-       * @default 10 with blueGreen, canary or linear
+       * @default 5 with blueGreen, canary or linear
        */
       bakeTimeMinutes: integerBetween(0, 1440, "ECS allows 0 to 1440 minutes").optional(),
       /**

@@ -204,6 +204,8 @@ export class EnvironmentStack extends PlatformStack {
           minTaskCount: settings.autoscaling.minCount,
           logGroupName: this.services[name]!.logGroup.name,
           targetGroupArnSuffix: this.services[name]!.target?.targetGroup.arnSuffix,
+          alternateTargetGroupArnSuffix:
+            this.services[name]!.target?.alternateTargetGroup?.arnSuffix,
           consumes: Object.entries(settings.uses.queues)
             .filter(([, access]) => access === "consume")
             .map(([queue]) => queue),
