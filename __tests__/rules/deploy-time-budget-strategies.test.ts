@@ -148,7 +148,8 @@ describe("PLAT-7 over a traffic-shifting service", () => {
     expect(result.verdict).toBe("compliant");
     expect(result.report).toEqual([
       "aws_ecs_service.service: 710 s worst case (budget 900 s): canary: 2 new tasks at once, " +
-        "max(grace 30 s, start 60 s + 2 x 10 s) + canary 10% for 5 min (300 s) + bake 5 min + drain 30 s",
+        "max(grace 30 s, start 60 s + 2 x 10 s) + canary 10% for 5 min (300 s) + bake 5 min + drain 30 s; " +
+        "per strategy with its defaults: rolling 110 s, blueGreen 410 s, canary 710 s, linear 890 s",
     ]);
   });
 

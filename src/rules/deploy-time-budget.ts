@@ -1,6 +1,7 @@
 import { block, type Resource, type StackModel } from "./model";
 import { fromFindings, notApplicable, type Finding, type Rule, type RuleContext } from "./rule";
 import { servicePaths } from "./topology";
+import { DEFAULT_BAKE_TIME_MINUTES, DEFAULT_CANARY, DEFAULT_LINEAR } from "../service/settings";
 
 export interface DeployEstimate {
   readonly tasks: number;
@@ -114,6 +115,35 @@ function estimateTrafficShift(
   };
 }
 
+/**
+ * The worst case of each strategy for a service's health checks, drain and task count, with each
+ * strategy's defaults (`deployment.*` in src/service/settings.ts), so `npm run check` shows what
+ * a change of strategy would cost before it is made.
+ */
+export function everyStrategy(input: DeployInput): string {
+  const bakeTimeMinutes = DEFAULT_BAKE_TIME_MINUTES;
+  const shifts: Record<string, TrafficShiftTiming | undefined> = {
+    rolling: undefined,
+    blueGreen: { strategy: "BLUE_GREEN", bakeTimeMinutes },
+    canary: {
+      strategy: "CANARY",
+      bakeTimeMinutes,
+      canaryPercent: DEFAULT_CANARY.percent,
+      canaryIntervalMinutes: DEFAULT_CANARY.intervalMinutes,
+    },
+    linear: {
+      strategy: "LINEAR",
+      bakeTimeMinutes,
+      stepPercent: DEFAULT_LINEAR.stepPercent,
+      stepIntervalMinutes: DEFAULT_LINEAR.intervalMinutes,
+    },
+  };
+  const each = Object.entries(shifts).map(
+    ([name, shift]) => `${name} ${estimateDeployment({ ...input, shift }).totalSeconds} s`,
+  );
+  return `per strategy with its defaults: ${each.join(", ")}`;
+}
+
 /** The traffic shift a synthesized service asks for; undefined for a rolling one. */
 export function trafficShiftOf(service: Resource): TrafficShiftTiming | undefined {
   const config = block(service.values.deployment_configuration);
@@ -170,7 +200,7 @@ export const deployTimeBudget: Rule = {
     for (const path of paths) {
       const service = path.service.values;
       const health = path.targetGroup ? block(path.targetGroup.values.health_check) : undefined;
-      const estimate = estimateDeployment({
+      const input: DeployInput = {
         tasks: maxTasks(stack, path.service),
         minimumHealthyPercent: Number(service.deployment_minimum_healthy_percent ?? 100),
         maximumPercent: Number(service.deployment_maximum_percent ?? 200),
@@ -184,9 +214,11 @@ export const deployTimeBudget: Rule = {
           ? Number(path.targetGroup.values.deregistration_delay ?? 300)
           : Number(path.container?.stopTimeout ?? 30),
         shift: trafficShiftOf(path.service),
-      });
+      };
+      const estimate = estimateDeployment(input);
       const line = `${path.service.address}: ${estimate.totalSeconds} s worst case (budget ${context.deployBudgetSeconds} s): ${estimate.explanation}`;
-      report.push(line);
+      // A public service could use any strategy: what each would take with its defaults.
+      report.push(path.targetGroup ? `${line}; ${everyStrategy(input)}` : line);
       if (estimate.totalSeconds > context.deployBudgetSeconds) {
         findings.push({
           paths: [path.service.path, ...(path.targetGroup ? [path.targetGroup.path] : [])],
