@@ -125,6 +125,25 @@ describe("deployment strategies the configuration accepts", () => {
     },
   );
 
+  it.each(NON_ROLLING)(
+    "refuses request-count scaling with %s, whose traffic leaves the one target group it counts",
+    (strategy) => {
+      expect(
+        configProblems(() =>
+          configWith("staging", {
+            services: { api: { deployment: { strategy }, autoscaling: { requestsPerTarget: 1000 } } },
+          }),
+        ),
+      ).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^staging\\.services\\.api\\.autoscaling\\.requestsPerTarget: 1000 scales on one target group's request count, and with strategy "${strategy}" .*; allowed: requestsPerTarget only with deployment\\.strategy "rolling"; fix: `,
+          ),
+        ),
+      ]);
+    },
+  );
+
   it("refuses a bake time beyond ECS's 1440 minutes", () => {
     expect(
       configProblems(() =>

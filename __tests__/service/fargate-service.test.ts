@@ -420,7 +420,15 @@ describe("services in the environment stack", () => {
 
   it("the API scales on requests per target of its own target group when configured", () => {
     const json = synth(
-      environmentStack("prod", { services: { api: { autoscaling: { requestsPerTarget: 1000 } } } }),
+      environmentStack("prod", {
+        services: {
+          api: {
+            autoscaling: { requestsPerTarget: 1000 },
+            // Request-count scaling needs one target group: prod's API deploys by canary.
+            deployment: { strategy: "rolling", canary: undefined, bakeTimeMinutes: undefined },
+          },
+        },
+      }),
     );
     expect(
       resourcesOf(json, "aws_appautoscaling_policy").service_api_requests_scaling,

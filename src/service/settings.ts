@@ -495,6 +495,21 @@ export function checkService(
   for (const issue of deploymentProblems(service.deployment, service.public !== undefined)) {
     problem(["deployment", ...issue.path], issue.value, issue.message);
   }
+  if (
+    service.public &&
+    service.deployment.strategy !== "rolling" &&
+    service.autoscaling.requestsPerTarget !== undefined
+  ) {
+    problem(
+      ["autoscaling", "requestsPerTarget"],
+      service.autoscaling.requestsPerTarget,
+      explain(
+        `scales on one target group's request count, and with strategy "${service.deployment.strategy}" every deployment moves the traffic to the other group (half the time the service would count no requests and scale in under full load)`,
+        'requestsPerTarget only with deployment.strategy "rolling"',
+        "remove it (CPU target tracking stays), or deploy by rolling",
+      ),
+    );
+  }
   const health = service.public?.healthCheck;
   if (health && health.timeoutSeconds >= health.intervalSeconds) {
     problem(
