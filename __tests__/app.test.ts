@@ -80,7 +80,7 @@ describe("synthesize", () => {
     expect(message.split("\n")).toEqual([
       "Guardrails failed (2 errors); nothing was written:",
       expect.stringMatching(
-        /^ {2}- \[PLAT-7 Deploy-time budget\] prod: aws_ecs_service\.service_api_service: 110 s worst case \(budget 60 s\)/,
+        /^ {2}- \[PLAT-7 Deploy-time budget\] prod: aws_ecs_service\.service_api_service: 710 s worst case \(budget 60 s\): canary/,
       ),
       expect.stringMatching(
         /^ {2}- \[PLAT-7 Deploy-time budget\] prod: aws_ecs_service\.service_worker_service: 90 s worst case \(budget 60 s\).*drain 30 s/,

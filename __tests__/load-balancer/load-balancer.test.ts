@@ -101,7 +101,8 @@ describe("load balancer with TLS", () => {
         { type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } },
       ],
     });
-    expect(listeners(json)).toHaveLength(2);
+    // 443, 80 and the test listener of the API's canary deployments.
+    expect(listeners(json)).toHaveLength(3);
   });
 
   it("points the domain at the load balancer with an alias record", () => {
@@ -132,7 +133,7 @@ describe("load balancer with TLS", () => {
     });
   });
 
-  it("admits 443 and 80 from the internet and nothing else", () => {
+  it("admits 443 and 80 from the internet and nothing else; the test listener from the VPC only", () => {
     const albSg = "${aws_security_group.load_balancer_sg.id}";
     const ingress = Object.values(resourcesOf(json, "aws_vpc_security_group_ingress_rule")).filter(
       (r) => r.security_group_id === albSg,
@@ -140,6 +141,7 @@ describe("load balancer with TLS", () => {
     expect(ingress.map((r) => [r.from_port, r.to_port, r.cidr_ipv4]).sort()).toEqual([
       [443, 443, "0.0.0.0/0"],
       [80, 80, "0.0.0.0/0"],
+      [9443, 9443, "10.20.0.0/16"],
     ]);
   });
 

@@ -70,15 +70,21 @@ describe("alarms", () => {
   it("watch the resources of this stack by reference, never by a literal name", () => {
     const lb = "${aws_lb.load_balancer_alb.arn_suffix}";
     const tg = "${aws_lb_target_group.load_balancer_target_api.arn_suffix}";
+    // prod's API deploys by canary: its target-group alarms watch both groups (metric math).
+    const alternate = "${aws_lb_target_group.load_balancer_target_api_alternate.arn_suffix}";
+    const bothGroups = [
+      { LoadBalancer: lb, TargetGroup: tg },
+      { LoadBalancer: lb, TargetGroup: alternate },
+    ];
     const ecs = (service: string) => ({
       ClusterName: "${aws_ecs_cluster.cluster_cluster.name}",
       ServiceName: `\${aws_ecs_service.service_${service}_service.name}`,
     });
     const db = { DBInstanceIdentifier: "${aws_db_instance.database_instance.identifier}" };
-    const expected: Record<string, Record<string, string> | undefined> = {
-      api_5xx: { LoadBalancer: lb, TargetGroup: tg },
-      api_latency_p99: { LoadBalancer: lb, TargetGroup: tg },
-      api_unhealthy_hosts: { LoadBalancer: lb, TargetGroup: tg },
+    const expected: Record<string, object | undefined> = {
+      api_5xx: bothGroups,
+      api_latency_p99: bothGroups,
+      api_unhealthy_hosts: bothGroups,
       elb_5xx: { LoadBalancer: lb },
       api_running_tasks: ecs("api"),
       api_memory: ecs("api"),
@@ -101,18 +107,28 @@ describe("alarms", () => {
         .sort(),
     );
     for (const [name, dimensions] of Object.entries(expected)) {
-      expect(alarms[`monitoring_${name}`]?.dimensions, name).toEqual(dimensions);
+      const alarm = alarms[`monitoring_${name}`];
+      const queried = (
+        alarm?.metric_query as { metric?: { dimensions: object } }[] | undefined
+      )?.flatMap((q) => (q.metric ? [q.metric.dimensions] : []));
+      expect(alarm?.dimensions ?? queried, name).toEqual(dimensions);
     }
   });
 
   it("use the seed's thresholds by default, and each service's own minimum task count", () => {
     const pick = (name: string) => {
       const a = alarms[`monitoring_${name}`]!;
-      return [a.comparison_operator, a.threshold, Number(a.period) * Number(a.evaluation_periods)];
+      // With metric math (prod's API watches both target groups) the period is each query's.
+      const period =
+        a.period ?? (a.metric_query as { metric?: { period: number } }[])[0]!.metric!.period;
+      return [a.comparison_operator, a.threshold, Number(period) * Number(a.evaluation_periods)];
     };
     expect(pick("api_5xx")).toEqual(["GreaterThanThreshold", 50, 60]);
     expect(pick("api_latency_p99")).toEqual(["GreaterThanThreshold", 1, 120]);
-    expect(alarms.monitoring_api_latency_p99?.extended_statistic).toBe("p99");
+    expect(
+      (alarms.monitoring_api_latency_p99?.metric_query as { metric?: { stat: string } }[])[0]!
+        .metric!.stat,
+    ).toBe("p99");
     expect(pick("api_running_tasks")).toEqual(["LessThanThreshold", 2, 60]);
     expect(pick("worker_running_tasks")).toEqual(["LessThanThreshold", 2, 60]);
     expect(pick("api_memory")).toEqual(["GreaterThanThreshold", 85, 180]);

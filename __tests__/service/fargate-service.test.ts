@@ -406,13 +406,24 @@ describe("services in the environment stack", () => {
       ],
       depends_on: [
         "aws_lb_listener_rule.load_balancer_rule_api",
+        // prod's API deploys by canary: it also waits for the test rule and its traffic-shift role.
+        "aws_lb_listener_rule.load_balancer_test_rule_api",
+        "aws_iam_role_policy.traffic_shift_api_policy",
         "aws_ecs_cluster_capacity_providers.cluster_capacity_providers",
       ],
     });
   });
 
   it("the API scales on requests per target of its own target group when configured", () => {
-    const json = environmentJson("prod", { services: { api: { autoscaling: { requestsPerTarget: 1000 } } } });
+    const json = environmentJson("prod", {
+      services: {
+        api: {
+          autoscaling: { requestsPerTarget: 1000 },
+          // Request-count scaling needs one target group: prod's API deploys by canary.
+          deployment: { strategy: "rolling", canary: undefined, bakeTimeMinutes: undefined },
+        },
+      },
+    });
     expect(
       resourcesOf(json, "aws_appautoscaling_policy").service_api_requests_scaling,
     ).toMatchObject({

@@ -55,6 +55,7 @@ describe("addresses of stateful and foundational resources are pinned", () => {
       "aws_kms_key.data_key_key",
       "aws_lb.load_balancer_alb",
       "aws_lb_target_group.load_balancer_target_api",
+      "aws_lb_target_group.load_balancer_target_api_alternate",
       "aws_nat_gateway.network_nat_a",
       "aws_nat_gateway.network_nat_b",
       "aws_nat_gateway.network_nat_c",

@@ -420,6 +420,8 @@ describe("GitHub OIDC identity (shared stack)", () => {
         StringEquals: {
           "iam:PassedToService": [
             "ecs-tasks.amazonaws.com",
+            // prod's API deploys by canary: ECS assumes its traffic-shift role.
+            ...(env === "prod" ? ["ecs.amazonaws.com"] : []),
             "monitoring.rds.amazonaws.com",
             "vpc-flow-logs.amazonaws.com",
           ],

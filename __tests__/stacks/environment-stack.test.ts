@@ -74,6 +74,10 @@ describe("each service's environment names exactly what it uses", () => {
       APP_VERSION: "${var.image_tag}",
       AWS_REGION: "eu-west-1",
       SHUTDOWN_TIMEOUT_MS: "25000",
+      // The ALB's idle timeout (60 s) plus 5 s.
+      KEEP_ALIVE_TIMEOUT_MS: "65000",
+      // The target group's health-check path, for the container's own health check.
+      HEALTH_CHECK_PATH: "/health",
       PORT: "8080",
       DB_HOST: `${db}.address}`,
       DB_PORT: "5432",
@@ -319,7 +323,7 @@ describe("IAM", () => {
     ]);
   });
 
-  it("every statement names exact resources; * only for ecr:GetAuthorizationToken, which has no resource-level permissions", () => {
+  it("every statement names exact resources; * only for ecr:GetAuthorizationToken and the load balancer's Describe actions, which have no resource-level permissions", () => {
     const exact = [
       // One resource of this stack, optionally narrowed to its log streams (no table indexes).
       /^\$\{aws_[a-z0-9_]+\.[a-z0-9_]+\.arn\}(:log-stream:\*)?$/,
@@ -333,7 +337,16 @@ describe("IAM", () => {
     for (const statement of statements()) {
       for (const resource of [statement.Resource].flat() as string[]) {
         if (resource === "*") {
-          expect(statement.Action).toBe("ecr:GetAuthorizationToken");
+          expect([
+            ["ecr:GetAuthorizationToken"],
+            // prod's API deploys by canary; ECS reads the listeners and target health with them.
+            [
+              "elasticloadbalancing:DescribeListeners",
+              "elasticloadbalancing:DescribeRules",
+              "elasticloadbalancing:DescribeTargetGroups",
+              "elasticloadbalancing:DescribeTargetHealth",
+            ],
+          ]).toContainEqual([statement.Action].flat());
         } else {
           expect(
             exact.some((pattern) => pattern.test(resource)),

@@ -113,6 +113,8 @@ describe("each environment runs the services it declares", () => {
       "DB_NAME",
       "DB_PORT",
       "DB_SSL",
+      "HEALTH_CHECK_PATH",
+      "KEEP_ALIVE_TIMEOUT_MS",
       "PORT",
       "SERVICE_NAME",
       "SHUTDOWN_TIMEOUT_MS",

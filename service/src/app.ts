@@ -1,6 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { AccessLogController, pathOf } from "./access-log.js";
+import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from "./config.js";
 import type { ItemActivity } from "./item-activity.js";
 import type { ItemStore } from "./item-store.js";
 import { requestIdFrom } from "./request-id.js";
@@ -19,6 +20,12 @@ export interface AppDeps {
   checkDatabase: () => Promise<void>;
   /** True once shutdown has begun: readiness fails and no connection is kept alive. */
   isDraining: () => boolean;
+  /**
+   * How long an idle connection stays open: KEEP_ALIVE_TIMEOUT_MS, which the platform derives
+   * from the load balancer's idle timeout.
+   * @default DEFAULT_KEEP_ALIVE_TIMEOUT_MS (65 s, for the ALB's default 60 s)
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 /** Builds the HTTP app without listening, so tests can inject requests or listen where they like. */
@@ -33,9 +40,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Close idle keep-alive sockets as soon as shutdown begins, so the drain is not held open by
     // connections that carry no request.
     forceCloseConnections: "idle",
-    // Longer than the ALB's 60 s idle timeout: the load balancer, not the target, must be the one
-    // to close an idle connection, or a request can race the close and get a reset.
-    keepAliveTimeout: 65_000,
+    // Longer than the ALB's idle timeout: the load balancer, not the target, must be the one to
+    // close an idle connection, or a request can race the close and get a reset.
+    keepAliveTimeout: deps.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
     bodyLimit: 64 * 1024,
   });
 

@@ -35,6 +35,8 @@ export interface Config {
   version: string;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /** KEEP_ALIVE_TIMEOUT_MS: longer than the load balancer's idle timeout; the platform derives it. */
+  keepAliveTimeoutMs: number;
   readinessTimeoutMs: number;
   db: DbConfig;
   aws: ApiAwsConfig;
@@ -60,6 +62,9 @@ export interface ConfigProblem {
   variable: string;
   message: string;
 }
+
+/** The keep-alive without KEEP_ALIVE_TIMEOUT_MS: longer than the ALB's default 60 s idle timeout. */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** Thrown when the environment is unusable; the message names every offending variable. */
 export class ConfigError extends Error {
@@ -130,6 +135,8 @@ const envSchema = z.object({
   LOG_LEVEL: logLevel,
   SHUTDOWN_TIMEOUT_MS: integer(1, 600_000).default(20_000),
   READINESS_TIMEOUT_MS: integer(1, 60_000).default(2_000),
+  // The ALB's idle timeout (1..4000 s) plus a margin; 65 s outlasts its default 60 s.
+  KEEP_ALIVE_TIMEOUT_MS: integer(1_000, 4_100_000).default(DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
   DB_HOST: requiredText,
   DB_PORT: integer(1, 65535),
   DB_NAME: requiredText,
@@ -226,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaultVersion: string): Conf
     version: e.APP_VERSION ?? defaultVersion,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
     db: {
       host: e.DB_HOST,

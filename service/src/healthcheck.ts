@@ -1,5 +1,7 @@
 /**
- * Docker HEALTHCHECK probe: GET http://127.0.0.1:$PORT/health, exit 0 on 200, 1 otherwise.
+ * Docker HEALTHCHECK probe: GET http://127.0.0.1:$PORT$HEALTH_CHECK_PATH, exit 0 on 200, 1
+ * otherwise. The platform sets HEALTH_CHECK_PATH to the load balancer's health-check path, so
+ * ECS and the load balancer ask the same question; without it, /health.
  * A Node script because the runtime image has no curl or wget.
  */
 import { readFileSync } from "node:fs";
@@ -13,7 +15,12 @@ try {
 }
 
 const request = get(
-  { host: "127.0.0.1", port: Number(process.env.PORT ?? 8080), path: "/health", timeout: 3_000 },
+  {
+    host: "127.0.0.1",
+    port: Number(process.env.PORT ?? 8080),
+    path: process.env.HEALTH_CHECK_PATH || "/health",
+    timeout: 3_000,
+  },
   (response) => {
     response.resume();
     process.exit(response.statusCode === 200 ? 0 : 1);

@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     }),
     checkDatabase: () => pingDatabase(pool, config.readinessTimeoutMs),
     isDraining: () => draining,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
   });
   await app.listen({ port: config.port, host: config.host });
 

@@ -36,6 +36,7 @@ describe("loadConfig", () => {
       version: "2.0.0",
       logLevel: "info",
       shutdownTimeoutMs: 20_000,
+      keepAliveTimeoutMs: 65_000,
       readinessTimeoutMs: 2_000,
       db: {
         host: "db.internal",

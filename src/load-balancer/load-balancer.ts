@@ -2,7 +2,10 @@ import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener, type LbListenerDefaultAction } from "@cdktf/provider-aws/lib/lb-listener";
-import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
+import {
+  LbListenerRule,
+  type LbListenerRuleAction,
+} from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -31,6 +34,14 @@ const NOT_FOUND: LbListenerDefaultAction = {
     messageBody: JSON.stringify({ error: "Not Found", message: "No service answers this path" }),
   },
 };
+
+/**
+ * The test listener's port: where ECS sends test traffic to the new tasks of a blue/green, canary
+ * or linear deployment before production traffic moves. Its security group rule admits only the
+ * VPC's own range, so it is never reachable from the internet. Above 1024, so the network ACLs'
+ * return-traffic ranges already carry it between the private and public subnets.
+ */
+export const TEST_LISTENER_PORT = 9443;
 
 /** TLS 1.3 and 1.2 only, forward-secret ciphers; AWS's recommended policy for new listeners. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -83,6 +94,11 @@ export interface LoadBalancerProps {
    * @default 90
    */
   readonly wafLogRetentionDays?: number;
+  /**
+   * The VPC's range: the only source the test listener admits.
+   * @default - no test listener can be created (`addService` with `alternate` throws)
+   */
+  readonly vpcCidr?: string;
 }
 
 /** A public service's place behind the load balancer: `addService`. */
@@ -99,12 +115,22 @@ export interface ServiceTargetProps {
   readonly hosts?: readonly string[];
   /** The rule's priority, distinct per listener. */
   readonly priority: number;
+  /**
+   * A second target group and a test listener rule for ECS's blue/green, canary and linear
+   * deployments, which move traffic between the two groups by changing the rules' weights.
+   * @default false - one target group, one rule (rolling deployments)
+   */
+  readonly alternate?: boolean;
 }
 
 /** What a public service needs from the load balancer. */
 export interface ServiceTarget {
   readonly targetGroup: LbTargetGroup;
   readonly rule: LbListenerRule;
+  /** With `alternate`: the group the new tasks of a deployment register in first. */
+  readonly alternateTargetGroup?: LbTargetGroup;
+  /** With `alternate`: the same paths and hosts on the test listener. */
+  readonly testRule?: LbListenerRule;
   /** `<alb arn_suffix>/<target group arn_suffix>`: the request-count metric's label. */
   readonly resourceLabel: string;
 }
@@ -135,6 +161,10 @@ export class LoadBalancer extends Construct {
   public readonly listener: LbListener;
   /** Every listener. */
   public readonly listeners: LbListener[] = [];
+  /** The certificate of the HTTPS listeners; none without TLS. */
+  private certificateArn?: string;
+  /** Created with the first service that has an alternate target group. */
+  private testListener?: LbListener;
   public readonly accessLogs: AccessLogBucket;
   /** `https://<domain>` with TLS, else `http://<alb dns name>`. */
   public readonly url: string;
@@ -207,14 +237,51 @@ export class LoadBalancer extends Construct {
 
   /**
    * A target group for one public service and the listener rule that forwards its paths and
-   * hosts to it.
+   * hosts to it; with `alternate`, a second target group and a rule on the test listener, both
+   * rules forwarding by weight (100 to the first group, 0 to the second) for ECS to shift.
    */
   public addService(props: ServiceTargetProps): ServiceTarget {
+    const targetGroup = this.createTargetGroup(props, `target-${props.name}`, false);
+    const alternateTargetGroup = props.alternate
+      ? this.createTargetGroup(props, `target-${props.name}-alternate`, true)
+      : undefined;
+    const forward = alternateTargetGroup
+      ? this.weightedForward(targetGroup, alternateTargetGroup)
+      : { type: "forward", targetGroupArn: targetGroup.arn };
+    const rule = this.createRule(
+      props,
+      `rule-${props.name}`,
+      this.listener,
+      forward,
+      !!alternateTargetGroup,
+    );
+    const testRule = alternateTargetGroup
+      ? this.createRule(props, `test-rule-${props.name}`, this.ensureTestListener(), forward, true)
+      : undefined;
+    return {
+      targetGroup,
+      rule,
+      alternateTargetGroup,
+      testRule,
+      resourceLabel: `${this.alb.arnSuffix}/${targetGroup.arnSuffix}`,
+    };
+  }
+
+  private createTargetGroup(
+    props: ServiceTargetProps,
+    id: string,
+    alternate: boolean,
+  ): LbTargetGroup {
     const { containerPort, healthCheck } = props;
     const forceNew = { port: containerPort, protocol: "HTTP", targetType: "ip" };
-    const suffix = digest({ namePrefix: this.props.namePrefix, service: props.name, ...forceNew });
+    const suffix = digest({
+      namePrefix: this.props.namePrefix,
+      service: props.name,
+      ...forceNew,
+      ...(alternate ? { alternate } : {}),
+    });
     const full = `${this.props.namePrefix}-${props.name}-${suffix}`;
-    const targetGroup = new LbTargetGroup(this, `target-${props.name}`, {
+    return new LbTargetGroup(this, id, {
       // Replacing a target group (a new port, say) creates the new one before destroying the old,
       // so the rule always has one to forward to; the name carries a digest of every attribute
       // that forces replacement, so the two never collide. Target group names fit 32 characters.
@@ -235,29 +302,81 @@ export class LoadBalancer extends Construct {
         healthyThreshold: healthCheck.healthyThreshold,
         unhealthyThreshold: healthCheck.unhealthyThreshold,
       },
-      tags: { Name: `${this.props.namePrefix}-${props.name}` },
+      tags: { Name: `${this.props.namePrefix}-${props.name}${alternate ? "-alternate" : ""}` },
       lifecycle: { createBeforeDestroy: true },
     });
-    const rule = new LbListenerRule(this, `rule-${props.name}`, {
-      listenerArn: this.listener.arn,
+  }
+
+  /** Forward by weight: all traffic to `primary` until ECS moves it during a deployment. */
+  private weightedForward(primary: LbTargetGroup, alternate: LbTargetGroup): LbListenerRuleAction {
+    return {
+      type: "forward",
+      forward: {
+        targetGroup: [
+          { arn: primary.arn, weight: 100 },
+          { arn: alternate.arn, weight: 0 },
+        ],
+      },
+    };
+  }
+
+  private createRule(
+    props: ServiceTargetProps,
+    id: string,
+    listener: LbListener,
+    action: LbListenerRuleAction,
+    ecsShiftsTraffic: boolean,
+  ): LbListenerRule {
+    return new LbListenerRule(this, id, {
+      listenerArn: listener.arn,
       priority: props.priority,
-      action: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+      action: [action],
       condition: [
         { pathPattern: { values: [...props.paths] } },
         ...(props.hosts ? [{ hostHeader: { values: [...props.hosts] } }] : []),
       ],
-      tags: { Name: `${this.props.namePrefix}-${props.name}` },
+      tags: {
+        Name: `${this.props.namePrefix}-${props.name}${listener === this.listener ? "" : "-test"}`,
+      },
+      // ECS moves the weights (and which group is "primary") with every deployment; Terraform
+      // must not move them back, or the next apply would send traffic to the drained tasks.
+      ...(ecsShiftsTraffic ? { lifecycle: { ignoreChanges: ["action"] } } : {}),
     });
-    return {
-      targetGroup,
-      rule,
-      resourceLabel: `${this.alb.arnSuffix}/${targetGroup.arnSuffix}`,
-    };
+  }
+
+  /**
+   * The test listener on `TEST_LISTENER_PORT`, answering 404 to anything no test rule matches,
+   * and admitting the VPC's own range only: tests reach a new task set before customers do.
+   */
+  private ensureTestListener(): LbListener {
+    if (this.testListener) return this.testListener;
+    const { vpcCidr } = this.props;
+    if (!vpcCidr) {
+      throw new Error(
+        "LoadBalancer: a service with an alternate target group needs a test listener, which admits only the VPC's range, and vpcCidr is not set; pass vpcCidr to the LoadBalancer",
+      );
+    }
+    new VpcSecurityGroupIngressRule(this, `ingress-${TEST_LISTENER_PORT}`, {
+      securityGroupId: this.securityGroup.id,
+      description: "Test listener: deployment test traffic from inside the VPC only",
+      ipProtocol: "tcp",
+      fromPort: TEST_LISTENER_PORT,
+      toPort: TEST_LISTENER_PORT,
+      cidrIpv4: vpcCidr,
+    });
+    this.testListener = this.createListener(
+      "test",
+      TEST_LISTENER_PORT,
+      NOT_FOUND,
+      this.certificateArn,
+    );
+    return this.testListener;
   }
 
   private createHttpsListeners(tls: TlsSettings): LbListener {
     const certificateArn =
       tls.certificateArn ?? this.issueCertificate(tls.domainName, tls.hostedZoneId!);
+    this.certificateArn = certificateArn;
     const https = this.createListener("https", 443, NOT_FOUND, certificateArn);
     this.createListener("http", 80, {
       type: "redirect",

@@ -62,7 +62,8 @@ export const LoadBalancerSchema = z.strictObject({
     })
     .optional(),
   /**
-   * Seconds an idle client connection stays open. The service's keep-alive timeout must be longer.
+   * Seconds an idle client connection stays open. Each public service gets `KEEP_ALIVE_TIMEOUT_MS`
+   * 5 s longer (`loadBalancedVariables`), so the load balancer, not the service, closes idle ones.
    * @default 60
    */
   idleTimeoutSeconds: seconds(1, 4000, "loadBalancer.idleTimeoutSeconds").default(60),

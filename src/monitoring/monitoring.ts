@@ -29,6 +29,13 @@ export interface MonitoredService {
   readonly logGroupName: string;
   /** A public service's target group (`arn_suffix`). */
   readonly targetGroupArnSuffix?: string;
+  /**
+   * The second target group of a blue/green, canary or linear deployment: the new tasks serve
+   * from it during a deployment, and it carries all traffic after every other one, so the
+   * target-group alarms watch both.
+   * @default - one target group
+   */
+  readonly alternateTargetGroupArnSuffix?: string;
   /** The declared names of the queues it consumes. */
   readonly consumes: readonly string[];
 }
@@ -118,7 +125,19 @@ type AlarmSpec = Pick<
   | "threshold"
   | "treatMissingData"
   | "alarmDescription"
-> & { readonly periodSeconds?: number; readonly minutes: number };
+> & {
+  readonly periodSeconds?: number;
+  readonly minutes: number;
+  /**
+   * The same metric over several dimension sets (both target groups of a traffic-shifting
+   * service), combined by metric math: `SUM` of counts, `MAX` of levels and percentiles.
+   * @default - the one metric of `dimensions`
+   */
+  readonly combine?: {
+    readonly over: readonly Record<string, string>[];
+    readonly by: "SUM" | "MAX";
+  };
+};
 
 /**
  * What operators see and are woken by (seed 002): an encrypted alerts topic with the configured
@@ -249,11 +268,12 @@ export class Monitoring extends Construct implements AlertsTopic {
 
   private alarm(name: string, spec: AlarmSpec): CloudwatchMetricAlarm {
     const period = spec.periodSeconds ?? 60;
-    const { minutes, periodSeconds: _, ...metric } = spec;
+    const { minutes, periodSeconds: _, combine, ...metric } = spec;
     const alarm = new CloudwatchMetricAlarm(this, name, {
-      ...metric,
+      // With metric math the period is each query's, never the alarm's.
+      ...(combine ? this.combined(metric, combine, period) : { ...metric, period }),
+      comparisonOperator: metric.comparisonOperator,
       alarmName: `${this.props.namePrefix}-${name}`,
-      period,
       evaluationPeriods: Math.max(1, Math.round((minutes * 60) / period)),
       // Both transitions notify, so the all-clear arrives too.
       alarmActions: [this.topic.arn],
@@ -261,6 +281,38 @@ export class Monitoring extends Construct implements AlertsTopic {
     });
     this.alarms[name] = alarm;
     return alarm;
+  }
+
+  /** The alarm's metric as metric math over each dimension set of `combine`. */
+  private combined(
+    metric: Omit<AlarmSpec, "minutes" | "periodSeconds" | "combine">,
+    combine: NonNullable<AlarmSpec["combine"]>,
+    period: number,
+  ): Omit<CloudwatchMetricAlarmConfig, "alarmName" | "evaluationPeriods" | "comparisonOperator"> {
+    const { namespace, metricName, statistic, extendedStatistic, dimensions: _, ...rest } = metric;
+    const ids = combine.over.map((_, i) => `m${i}`);
+    return {
+      ...rest,
+      metricQuery: [
+        ...combine.over.map((dimensions, i) => ({
+          id: ids[i]!,
+          returnData: false,
+          metric: {
+            namespace: namespace!,
+            metricName: metricName!,
+            dimensions,
+            stat: (statistic ?? extendedStatistic)!,
+            period,
+          },
+        })),
+        {
+          id: "combined",
+          label: `${metricName} (${combine.by} over ${combine.over.length})`,
+          expression: `${combine.by}([${ids.join(", ")}])`,
+          returnData: true,
+        },
+      ],
+    };
   }
 
   private createLoadBalancerAlarms(): void {
@@ -288,6 +340,22 @@ export class Monitoring extends Construct implements AlertsTopic {
         LoadBalancer: r.loadBalancerArnSuffix,
         TargetGroup: svc.targetGroupArnSuffix,
       };
+      // A traffic-shifting service serves from either group: each alarm watches both.
+      const both = (by: "SUM" | "MAX") =>
+        svc.alternateTargetGroupArnSuffix
+          ? {
+              combine: {
+                by,
+                over: [
+                  targets,
+                  {
+                    LoadBalancer: r.loadBalancerArnSuffix,
+                    TargetGroup: svc.alternateTargetGroupArnSuffix,
+                  },
+                ],
+              },
+            }
+          : {};
       // No requests means no errors: missing data is fine for the traffic alarms.
       this.alarm(`${n}-5xx`, {
         alarmDescription: `${n} answers 5xx: a bad release, a failing dependency, or overload.`,
@@ -299,6 +367,7 @@ export class Monitoring extends Construct implements AlertsTopic {
         threshold: t.target5xxPerMinute,
         minutes: t.target5xxMinutes,
         treatMissingData: "notBreaching",
+        ...both("SUM"),
       });
       this.alarm(`${n}-latency-p99`, {
         alarmDescription: `The slowest 1% of ${n}'s requests take longer than the threshold.`,
@@ -310,6 +379,7 @@ export class Monitoring extends Construct implements AlertsTopic {
         threshold: t.latencyP99Seconds,
         minutes: t.latencyMinutes,
         treatMissingData: "notBreaching",
+        ...both("MAX"),
       });
       this.alarm(`${n}-unhealthy-hosts`, {
         alarmDescription: `${n}'s targets fail the load balancer's health check.`,
@@ -321,6 +391,8 @@ export class Monitoring extends Construct implements AlertsTopic {
         threshold: t.unhealthyHosts,
         minutes: t.unhealthyMinutes,
         treatMissingData: "notBreaching",
+        // Both groups' unhealthy targets: a new set failing its checks in the alternate group.
+        ...both("SUM"),
       });
     }
     // Container Insights reports the count, 0 included, while the service exists: a gap is the

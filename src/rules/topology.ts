@@ -133,6 +133,9 @@ export interface ServicePath {
   readonly containerPort?: number;
   readonly serviceGroups: Resource[];
   readonly targetGroup?: Resource;
+  /** Blue/green, canary and linear: the second target group and the test listener's rule. */
+  readonly alternateTargetGroup?: Resource;
+  readonly testRule?: Resource;
   readonly loadBalancer?: Resource;
   readonly loadBalancerGroups: Resource[];
   readonly subnets: Resource[];
@@ -147,11 +150,20 @@ export function servicePaths(stack: StackModel): ServicePath[] {
         containers(taskDefinition)[0])
       : undefined;
     const targetGroup = stack.resolve(lbBlock?.target_group_arn);
+    // A plain forward names one target group; a weighted one (blue/green) lists several.
     const forwardsTo = (actions: unknown) =>
-      (list(actions) as Values[]).some((a) => stack.refersTo(a.target_group_arn, targetGroup!));
+      (list(actions) as Values[]).some(
+        (a) =>
+          stack.refersTo(a.target_group_arn, targetGroup!) ||
+          (list(block(a.forward)?.target_group) as Values[]).some((g) =>
+            stack.refersTo(g.arn, targetGroup!),
+          ),
+      );
     // The listener forwarding to the target group: by its default action, or by one of its rules.
+    const advanced = block(lbBlock?.advanced_configuration);
     const rule = targetGroup
-      ? stack.resources("aws_lb_listener_rule").find((r) => forwardsTo(r.values.action))
+      ? (stack.resolve(advanced?.production_listener_rule) ??
+        stack.resources("aws_lb_listener_rule").find((r) => forwardsTo(r.values.action)))
       : undefined;
     const listener = targetGroup
       ? (stack.resources("aws_lb_listener").find((l) => forwardsTo(l.values.default_action)) ??
@@ -171,6 +183,8 @@ export function servicePaths(stack: StackModel): ServicePath[] {
         lbBlock?.container_port === undefined ? undefined : Number(lbBlock.container_port),
       serviceGroups: resolveAll(network?.security_groups),
       targetGroup,
+      alternateTargetGroup: stack.resolve(advanced?.alternate_target_group_arn),
+      testRule: stack.resolve(advanced?.test_listener_rule),
       loadBalancer,
       loadBalancerGroups: loadBalancer ? resolveAll(loadBalancer.values.security_groups) : [],
       subnets: resolveAll(network?.subnets),

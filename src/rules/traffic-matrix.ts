@@ -3,6 +3,7 @@ import { evaluateNacl, type NaclRule } from "../lib/nacl";
 import { block, environmentOf, list, type Resource, type StackModel } from "./model";
 import { fromFindings, notApplicable, type Finding, type Rule } from "./rule";
 import {
+  admits,
   cidrCovers,
   groupsAllow,
   hasDefaultRoute,
@@ -191,9 +192,10 @@ export const trafficMatrix: Rule = {
       port: number,
       expected: Cell["expected"],
       extra: { layer: string; allows: boolean }[] = [],
+      groupsAllowFlow = groupsPass(rules, from, to, port, vpcCidr),
     ) => {
       const layers = [
-        { layer: "security groups", allows: groupsPass(rules, from, to, port, vpcCidr) },
+        { layer: "security groups", allows: groupsAllowFlow },
         { layer: "NACLs", allows: naclsAllow(stack, from, to, port) },
         ...extra,
       ];
@@ -258,6 +260,42 @@ export const trafficMatrix: Rule = {
           : probePorts)
           flow(side, target, port, "denied");
       }
+    }
+    // The test listener of blue/green, canary and linear deployments: reachable from inside the
+    // VPC (a tester in the private subnets; its own security group is its business), never from
+    // the internet.
+    const testPorts = [
+      ...new Set(
+        paths.flatMap((p) => {
+          const listener = p.testRule ? stack.resolve(p.testRule.values.listener_arn) : undefined;
+          return listener ? [Number(listener.values.port)] : [];
+        }),
+      ),
+    ];
+    const privateSubnets = [...new Set(paths.flatMap((p) => p.subnets))];
+    for (const port of alb ? testPorts : []) {
+      const testListener: Side = { ...alb!, label: "ALB test listener" };
+      const inside: Side = {
+        label: "inside the VPC",
+        groups: [],
+        subnets: privateSubnets,
+        clientPorts: [32768, 60999],
+      };
+      flow(internet, testListener, port, "denied", [
+        { layer: "routes (internet gateway)", allows: publicRoute },
+      ]);
+      flow(
+        inside,
+        testListener,
+        port,
+        "allowed",
+        [],
+        privateSubnets.every((s) =>
+          testListener.groups.some((g) =>
+            admits(rules, "ingress", g, { cidr: String(s.values.cidr_block) }, port),
+          ),
+        ),
+      );
     }
     if (database) {
       const dbPublic = db!.values.publicly_accessible === true;

@@ -3,6 +3,7 @@ import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-tar
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import {
   EcsService,
+  type EcsServiceDeploymentConfiguration,
   type EcsServiceCapacityProviderStrategy,
 } from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
@@ -11,7 +12,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { Cluster } from "./cluster";
-import type { ServiceSettings } from "./settings";
+import { deploymentPlan, type ServiceSettings } from "./settings";
 import { TaskRoles } from "./task-roles";
 import { securityGroup } from "../network/security-group";
 
@@ -37,6 +38,23 @@ export interface ServiceLoadBalancing {
   readonly dependsOn: readonly ITerraformDependable[];
   /** `<alb arn_suffix>/<target group arn_suffix>`, for scaling on requests per target. */
   readonly requestCountResourceLabel: string;
+  /**
+   * Where ECS shifts traffic in a blue/green, canary or linear deployment.
+   * @default - none: only `deployment.strategy: "rolling"` is possible
+   */
+  readonly trafficShift?: TrafficShift;
+}
+
+/** The second half of an ECS-native blue/green: `load_balancer.advanced_configuration`. */
+export interface TrafficShift {
+  /** The target group the new tasks register in while the old ones still serve. */
+  readonly alternateTargetGroupArn: string;
+  /** The rule that forwards production traffic, by weight, to the two groups. */
+  readonly productionListenerRuleArn: string;
+  /** The rule on the test listener that reaches the new tasks first. */
+  readonly testListenerRuleArn: string;
+  /** The role ECS assumes to register tasks and change the two rules' weights. */
+  readonly roleArn: string;
 }
 
 /** The queue a consumer scales on: its backlog per running task. */
@@ -114,8 +132,11 @@ export const SHUTDOWN_MARGIN_SECONDS = 5;
  *   `/ecs/<prefix>/<name>`; a health check without curl; non-root, read-only root filesystem with
  *   a writable `/tmp`; `stopTimeout` for graceful shutdown, and `SHUTDOWN_TIMEOUT_MS` derived
  *   from it so the service's own drain ends first.
- * - Rolling deploys within min/max percent, with the circuit breaker rolling back a release
- *   whose tasks do not become healthy; `wait_for_steady_state` makes that apply fail too.
+ * - `deployment.strategy`: rolling deploys within min/max percent, or (public services only)
+ *   ECS-native blue/green, canary or linear between two target groups (`trafficShift`) with a
+ *   bake time. Either way the circuit breaker rolls back a release whose tasks do not become
+ *   healthy, and the deployment alarms (`rollBackOn`) one that raises them;
+ *   `wait_for_steady_state` makes that apply fail too.
  * - Target-tracking autoscaling on CPU (and optionally requests per target); Terraform ignores
  *   `desired_count` after creation, since autoscaling owns it.
  * - Its security group admits nothing by itself (the stack adds the load balancer's ingress and
@@ -285,6 +306,7 @@ export class FargateService extends Construct {
       deploymentMinimumHealthyPercent: props.deployment.minimumHealthyPercent,
       deploymentMaximumPercent: props.deployment.maximumPercent,
       deploymentCircuitBreaker: { enable: true, rollback: true },
+      ...this.deploymentConfiguration(),
       // Only a service with a load balancer has its health checks to wait for.
       ...(lb ? { healthCheckGracePeriodSeconds: props.deployment.healthCheckGracePeriodSeconds } : {}),
       networkConfiguration: {
@@ -298,6 +320,16 @@ export class FargateService extends Construct {
               targetGroupArn: lb.targetGroupArn,
               containerName: CONTAINER_NAME,
               containerPort: lb.containerPort,
+              ...(lb.trafficShift
+                ? {
+                    advancedConfiguration: {
+                      alternateTargetGroupArn: lb.trafficShift.alternateTargetGroupArn,
+                      productionListenerRule: lb.trafficShift.productionListenerRuleArn,
+                      testListenerRule: lb.trafficShift.testListenerRuleArn,
+                      roleArn: lb.trafficShift.roleArn,
+                    },
+                  }
+                : {}),
             },
           ]
         : [],
@@ -310,6 +342,48 @@ export class FargateService extends Construct {
       lifecycle: { ignoreChanges: ["desired_count"] },
       dependsOn,
     });
+  }
+
+  /**
+   * `deployment_configuration` of a blue/green, canary or linear deployment; nothing for a rolling
+   * one (ECS's default strategy), so a rolling service's plan does not change. ECS keeps the
+   * alarms (`rollBackOn`) and the circuit breaker watching through every phase, bake time included.
+   */
+  private deploymentConfiguration(): { deploymentConfiguration?: EcsServiceDeploymentConfiguration } {
+    const plan = deploymentPlan(this.props.deployment);
+    if (plan.strategy === "rolling") return {};
+    if (!this.props.loadBalancing?.trafficShift) {
+      throw new Error(
+        `FargateService ${this.props.name}: deployment.strategy "${plan.strategy}" shifts traffic between two target groups, and loadBalancing.trafficShift is not set; pass the alternate target group, both listener rules and the role, or use "rolling"`,
+      );
+    }
+    const bakeTimeInMinutes = String(plan.bakeTimeMinutes);
+    switch (plan.strategy) {
+      case "blueGreen":
+        return { deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes } };
+      case "canary":
+        return {
+          deploymentConfiguration: {
+            strategy: "CANARY",
+            bakeTimeInMinutes,
+            canaryConfiguration: {
+              canaryPercent: plan.canary.percent,
+              canaryBakeTimeInMinutes: String(plan.canary.intervalMinutes),
+            },
+          },
+        };
+      case "linear":
+        return {
+          deploymentConfiguration: {
+            strategy: "LINEAR",
+            bakeTimeInMinutes,
+            linearConfiguration: {
+              stepPercent: plan.linear.stepPercent,
+              stepBakeTimeInMinutes: String(plan.linear.intervalMinutes),
+            },
+          },
+        };
+    }
   }
 
   private createAutoscaling(name: string): AppautoscalingTarget {

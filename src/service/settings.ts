@@ -13,6 +13,31 @@ import {
   dataName,
 } from "../config/fields";
 
+/** How a release replaces a service's tasks: `deployment.strategy`. */
+export const DEPLOYMENT_STRATEGIES = ["rolling", "blueGreen", "canary", "linear"] as const;
+export type DeploymentStrategy = (typeof DEPLOYMENT_STRATEGIES)[number];
+
+/**
+ * Bake time of the non-rolling strategies when the configuration names none: with each
+ * strategy's other defaults, the worst case stays within PLAT-7's default 900 s budget.
+ */
+export const DEFAULT_BAKE_TIME_MINUTES = 5;
+/** The canary step when `deployment.canary` is not given. */
+export const DEFAULT_CANARY = { percent: 10, intervalMinutes: 5 } as const;
+/** The linear steps when `deployment.linear` is not given. */
+export const DEFAULT_LINEAR = { stepPercent: 25, intervalMinutes: 2 } as const;
+
+/** A share of traffic in percent, a multiple of 0.1 between `min` and 100 (ECS's steps). */
+function percentOfTraffic(min: number, allowed: string) {
+  const message = explain("is not a share of traffic ECS accepts", allowed, `use e.g. ${Math.max(min, 10)}`);
+  return z
+    .number(message)
+    .refine(
+      (n) => n >= min && n <= 100 && Math.abs(n * 10 - Math.round(n * 10)) < 1e-9,
+      message,
+    );
+}
+
 /**
  * How a public service is reached: behind the environment's shared load balancer, with its own
  * target group and a listener rule for its paths and hosts.
@@ -34,7 +59,8 @@ export const PublicSchema = z.strictObject({
   healthCheck: z
     .strictObject({
       /**
-       * The load balancer's health check path: liveness, answered without the database.
+       * The load balancer's health check path: liveness, answered without the database. The
+       * container's own health check probes it too (`HEALTH_CHECK_PATH`).
        * @default "/health"
        */
       path: z
@@ -265,6 +291,68 @@ export const ServiceSchema = z.strictObject({
   deployment: z
     .strictObject({
       /**
+       * How a release replaces the running tasks (docs/releasing.md has a diagram of each):
+       * - `rolling`: batches of new tasks within min/max percent, each old task drained as a new
+       *   one is healthy; the circuit breaker and the deployment alarms roll back.
+       * - `blueGreen`: a whole new set of tasks in the alternate target group, test traffic on the
+       *   test listener, then all production traffic at once, then `bakeTimeMinutes` with both
+       *   sets running, so a rollback is one listener-rule change.
+       * - `canary`: `canary.percent` of production traffic to the new set for
+       *   `canary.intervalMinutes`, then the rest, then the bake time.
+       * - `linear`: `linear.stepPercent` more every `linear.intervalMinutes`, then the bake time.
+       * All but `rolling` need `public` (ECS shifts traffic between two target groups) and run
+       * twice the tasks while they last.
+       * @default "rolling"
+       */
+      strategy: z
+        .enum(
+          DEPLOYMENT_STRATEGIES,
+          explain(
+            "is not a deployment strategy",
+            DEPLOYMENT_STRATEGIES.map((s) => `"${s}"`).join(", "),
+            'use "rolling", or "canary" for a public service',
+          ),
+        )
+        .default("rolling"),
+      /**
+       * Minutes both task sets keep running after all production traffic moved to the new one;
+       * an alarm during them rolls back at once. Not used by `rolling`.
+       * @default 5 with blueGreen, canary or linear
+       */
+      bakeTimeMinutes: integerBetween(0, 1440, "ECS allows 0 to 1440 minutes").optional(),
+      /**
+       * `canary` only: the share of production traffic the new tasks get first, and how long.
+       * @default { percent: 10, intervalMinutes: 5 }
+       */
+      canary: z
+        .strictObject({
+          /** Percent of production traffic, a multiple of 0.1 from 0.1 to 100. @default 10 */
+          percent: percentOfTraffic(0.1, "a multiple of 0.1 from 0.1 to 100 (ECS's steps)").default(
+            DEFAULT_CANARY.percent,
+          ),
+          /** Minutes at that share before the rest moves. @default 5 */
+          intervalMinutes: integerBetween(0, 1440, "ECS allows 0 to 1440 minutes").default(
+            DEFAULT_CANARY.intervalMinutes,
+          ),
+        })
+        .optional(),
+      /**
+       * `linear` only: the share of production traffic moved at each step, and the wait between.
+       * @default { stepPercent: 25, intervalMinutes: 2 }
+       */
+      linear: z
+        .strictObject({
+          /** Percent moved per step, a multiple of 0.1 from 3 to 100. @default 25 */
+          stepPercent: percentOfTraffic(3, "a multiple of 0.1 from 3 to 100 (ECS's steps)").default(
+            DEFAULT_LINEAR.stepPercent,
+          ),
+          /** Minutes between steps. @default 2 */
+          intervalMinutes: integerBetween(0, 1440, "ECS allows 0 to 1440 minutes").default(
+            DEFAULT_LINEAR.intervalMinutes,
+          ),
+        })
+        .optional(),
+      /**
        * Percent of the desired count that must stay healthy during a deploy. 100 keeps full capacity.
        * @default 100
        */
@@ -417,6 +505,24 @@ export function checkService(
       ),
     );
   }
+  for (const issue of deploymentProblems(service.deployment, service.public !== undefined)) {
+    problem(["deployment", ...issue.path], issue.value, issue.message);
+  }
+  if (
+    service.public &&
+    service.deployment.strategy !== "rolling" &&
+    service.autoscaling.requestsPerTarget !== undefined
+  ) {
+    problem(
+      ["autoscaling", "requestsPerTarget"],
+      service.autoscaling.requestsPerTarget,
+      explain(
+        `scales on one target group's request count, and with strategy "${service.deployment.strategy}" every deployment moves the traffic to the other group (half the time the service would count no requests and scale in under full load)`,
+        'requestsPerTarget only with deployment.strategy "rolling"',
+        "remove it (CPU target tracking stays), or deploy by rolling",
+      ),
+    );
+  }
   const health = service.public?.healthCheck;
   if (health && health.timeoutSeconds >= health.intervalSeconds) {
     problem(
@@ -450,5 +556,97 @@ export function checkService(
         "use 8080",
       ),
     );
+  }
+}
+
+export type DeploymentSettings = ServiceSettings["deployment"];
+
+/**
+ * What is wrong with a service's `deployment`, field by field (paths below `deployment`):
+ * a strategy other than `rolling` needs a load balancer to shift traffic on, and the
+ * strategy-specific settings belong to their strategy only.
+ */
+export function deploymentProblems(
+  deployment: DeploymentSettings,
+  isPublic: boolean,
+): { path: string[]; value: unknown; message: string }[] {
+  const problems: { path: string[]; value: unknown; message: string }[] = [];
+  const { strategy } = deployment;
+  if (strategy !== "rolling" && !isPublic) {
+    problems.push({
+      path: ["strategy"],
+      value: strategy,
+      message: explain(
+        `needs a load balancer to shift traffic between two target groups, and this service is not public (a worker)`,
+        '"rolling" for a service without `public`',
+        'set deployment.strategy to "rolling" (or remove it), or make the service public',
+      ),
+    });
+  }
+  if (strategy === "rolling" && deployment.bakeTimeMinutes !== undefined) {
+    problems.push({
+      path: ["bakeTimeMinutes"],
+      value: deployment.bakeTimeMinutes,
+      message: explain(
+        'is a setting of the blueGreen, canary and linear strategies, and the strategy is "rolling"',
+        'no bakeTimeMinutes with strategy "rolling"',
+        'remove it, or set deployment.strategy to "blueGreen", "canary" or "linear"',
+      ),
+    });
+  }
+  for (const own of ["canary", "linear"] as const) {
+    if (deployment[own] !== undefined && strategy !== own) {
+      problems.push({
+        path: [own],
+        value: deployment[own],
+        message: explain(
+          `is a setting of the ${own} strategy, and the strategy is "${strategy}"`,
+          `deployment.${own} only with strategy "${own}"`,
+          `remove deployment.${own}, or set deployment.strategy to "${own}"`,
+        ),
+      });
+    }
+  }
+  return problems;
+}
+
+/** A deployment as ECS runs it: the strategy with every default filled in. */
+export type DeploymentPlan =
+  | { readonly strategy: "rolling" }
+  | {
+      readonly strategy: "blueGreen";
+      readonly bakeTimeMinutes: number;
+    }
+  | {
+      readonly strategy: "canary";
+      readonly bakeTimeMinutes: number;
+      readonly canary: { readonly percent: number; readonly intervalMinutes: number };
+    }
+  | {
+      readonly strategy: "linear";
+      readonly bakeTimeMinutes: number;
+      readonly linear: { readonly stepPercent: number; readonly intervalMinutes: number };
+    };
+
+/** The deployment `settings` ask for, defaults filled in (the settings passed `deploymentProblems`). */
+export function deploymentPlan(settings: DeploymentSettings): DeploymentPlan {
+  const bakeTimeMinutes = settings.bakeTimeMinutes ?? DEFAULT_BAKE_TIME_MINUTES;
+  switch (settings.strategy) {
+    case "rolling":
+      return { strategy: "rolling" };
+    case "blueGreen":
+      return { strategy: "blueGreen", bakeTimeMinutes };
+    case "canary":
+      return {
+        strategy: "canary",
+        bakeTimeMinutes,
+        canary: settings.canary ?? DEFAULT_CANARY,
+      };
+    case "linear":
+      return {
+        strategy: "linear",
+        bakeTimeMinutes,
+        linear: settings.linear ?? DEFAULT_LINEAR,
+      };
   }
 }

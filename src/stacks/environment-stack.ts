@@ -20,6 +20,8 @@ import { requiredEndpoints } from "../network/vpc-endpoints";
 import { Cluster } from "../service/cluster";
 import { FargateService } from "../service/fargate-service";
 import { rulePriority, type ServiceSettings } from "../service/settings";
+import { TrafficShiftRole } from "../service/traffic-shift-role";
+import { loadBalancedVariables } from "../lib/variables";
 import { LEGACY_ADDRESSES } from "./legacy-addresses";
 import { PlatformStack } from "./platform-stack";
 
@@ -188,6 +190,7 @@ export class EnvironmentStack extends PlatformStack {
       waf: env.loadBalancer.waf?.enabled ? env.loadBalancer.waf : undefined,
       kmsKeyArn,
       wafLogRetentionDays: longestLogRetention,
+      vpcCidr: env.network.cidr,
     });
 
     this.cluster = new Cluster(this, "cluster", { name: namePrefix });
@@ -213,6 +216,8 @@ export class EnvironmentStack extends PlatformStack {
           minTaskCount: settings.autoscaling.minCount,
           logGroupName: this.services[name]!.logGroup.name,
           targetGroupArnSuffix: this.services[name]!.target?.targetGroup.arnSuffix,
+          alternateTargetGroupArnSuffix:
+            this.services[name]!.target?.alternateTargetGroup?.arnSuffix,
           consumes: Object.entries(settings.uses.queues)
             .filter(([, access]) => access === "consume")
             .map(([queue]) => queue),
@@ -254,6 +259,9 @@ export class EnvironmentStack extends PlatformStack {
   private createService(name: string, settings: ServiceSettings): PlacedService {
     const { env } = this;
     const { uses } = settings;
+    // Every strategy but rolling shifts traffic between two target groups (settings refuse it
+    // for a service without `public`).
+    const shiftsTraffic = settings.deployment.strategy !== "rolling";
     const target = settings.public
       ? this.loadBalancer.addService({
           name,
@@ -263,8 +271,17 @@ export class EnvironmentStack extends PlatformStack {
           paths: settings.public.paths,
           hosts: settings.public.hosts,
           priority: rulePriority(name, settings.public),
+          alternate: shiftsTraffic,
         })
       : undefined;
+    const shiftRole =
+      target?.alternateTargetGroup && target.testRule
+        ? new TrafficShiftRole(this, `traffic-shift-${name}`, {
+            namePrefix: `${this.namePrefix}-${name}`,
+            targetGroupArns: [target.targetGroup.arn, target.alternateTargetGroup.arn],
+            listenerRuleArns: [target.rule.arn, target.testRule.arn],
+          })
+        : undefined;
     const database = uses.database ? this.database! : undefined;
     const connection = database?.connection();
     // What the service uses, as the constructs that own it: each grants access and names itself.
@@ -303,8 +320,17 @@ export class EnvironmentStack extends PlatformStack {
       loadBalancing: target && {
         targetGroupArn: target.targetGroup.arn,
         containerPort: settings.public!.containerPort,
-        dependsOn: [target.rule],
+        dependsOn: [
+          target.rule,
+          ...(target.testRule && shiftRole ? [target.testRule, shiftRole.policy] : []),
+        ],
         requestCountResourceLabel: target.resourceLabel,
+        trafficShift: shiftRole && {
+          alternateTargetGroupArn: target.alternateTargetGroup!.arn,
+          productionListenerRuleArn: target.rule.arn,
+          testListenerRuleArn: target.testRule!.arn,
+          roleArn: shiftRole.role.arn,
+        },
       },
       backlogScaling:
         settings.autoscaling.backlogPerTask !== undefined
@@ -315,6 +341,13 @@ export class EnvironmentStack extends PlatformStack {
           : undefined,
       environment: {
         AWS_REGION: env.region,
+        // Only a public service has a load balancer to agree with.
+        ...(settings.public
+          ? loadBalancedVariables({
+              idleTimeoutSeconds: env.loadBalancer.idleTimeoutSeconds,
+              healthCheckPath: settings.public.healthCheck.path,
+            })
+          : {}),
         ...connection?.environment,
         ...variablesOf(tables),
         ...variablesOf(queues),

@@ -3,7 +3,8 @@ import type { EnvironmentInput } from "../schema";
 /**
  * Production: three AZs and one NAT gateway per AZ, so losing an AZ loses neither capacity
  * behind the load balancer nor egress from the surviving ones. Three tasks on on-demand Fargate,
- * scaling 2..10 on CPU; deploys keep full capacity; logs kept a year; WAF in front; a Multi-AZ
+ * scaling 2..10 on CPU; the API deploys by canary with a bake time, the worker rolls at full
+ * capacity; logs kept a year; WAF in front; a Multi-AZ
  * database with 30 days of point-in-time recovery; nothing stateful can be deleted by an apply.
  */
 const prod: EnvironmentInput = {
@@ -45,7 +46,16 @@ const prod: EnvironmentInput = {
       memoryMiB: 1024,
       desiredCount: 3,
       autoscaling: { minCount: 2, maxCount: 10, cpuTargetPercent: 70 },
-      deployment: { minimumHealthyPercent: 100, maximumPercent: 200 },
+      // Canary: a tenth of production traffic to the new tasks for 5 minutes, then all of it,
+      // then 5 minutes with the old tasks still running; any deployment alarm rolls back
+      // (docs/releasing.md argues canary over blue/green).
+      deployment: {
+        strategy: "canary",
+        canary: { percent: 10, intervalMinutes: 5 },
+        bakeTimeMinutes: 5,
+        minimumHealthyPercent: 100,
+        maximumPercent: 200,
+      },
       capacity: { fargateBase: 0, fargateWeight: 1, fargateSpotWeight: 0 },
       logRetentionDays: 365,
       uses: { database: true, tables: { items: "readWrite" }, topics: { events: "publish" } },
