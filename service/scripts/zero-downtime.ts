@@ -1,12 +1,22 @@
 /**
- * Zero-downtime proof: a rolling restart under load loses no request.
+ * Zero-downtime proof: releases under load lose no request, with the load balancer and ECS doing
+ * what the ALB and ECS do, in their order.
  *
- * Three instances of the built service (dist/) run on loopback against the PostgreSQL named by
- * DATABASE_URL, behind a real HAProxy that health-checks /ready every 500 ms and, like a load
- * balancer draining a target, retries a request whose connection was refused or closed unused.
- * autocannon sends steady traffic (GET /health and GET /items/:id alternately) through HAProxy
- * while each instance in turn gets SIGTERM, must exit 0, is started again and must be seen UP by
- * HAProxy before the next one goes. A single error, timeout, reset or non-2xx answer fails it.
+ * Instances of the built service (dist/) run on loopback against the PostgreSQL named by
+ * DATABASE_URL, behind a real HAProxy configured as the ALB behaves: it health-checks /health (the
+ * target group's path) and never retries a request (the ALB does not). autocannon sends steady
+ * traffic (GET /health and GET /items/:id alternately) through HAProxy while:
+ *
+ * 1. a rolling deployment replaces each of the three "blue" instances in ECS's order: the target
+ *    is deregistered (HAProxy `drain`: no new requests, in-flight ones finish), the
+ *    deregistration delay passes, then SIGTERM; it must exit 0 within the stop timeout, then it
+ *    starts again and is registered once healthy;
+ * 2. a blue/green switch: three "green" instances start and turn healthy, the listener moves all
+ *    traffic to them (every blue target drained at once), the deregistration delay passes, then
+ *    every blue instance gets SIGTERM and must exit 0.
+ *
+ * A single error, timeout, reset or non-2xx answer fails it. The delays are the platform's scaled
+ * down (deregistration 30 s -> 2 s) to keep the proof short; the order is the point.
  *
  * Usage: DATABASE_URL=postgres://… npm run zero-downtime   (npm script builds first)
  */
@@ -27,18 +37,21 @@ import {
   type RunningProcess,
 } from "./processes.js";
 
-const INSTANCES = 3;
+const INSTANCES = 3; // per colour: blue runs first, green takes over
+/** The target group's deregistration delay (30 s on the platform), scaled down. */
+const DEREGISTRATION_DELAY_MS = 2_000;
 const RATE_PER_SECOND = 600;
 const CONNECTIONS = 12;
 const SETTLE_MS = 2_000; // steady traffic before the first restart and after the last
 const SHUTDOWN_TIMEOUT_MS = 10_000;
-const HARD_LIMIT_MS = 90_000; // the whole proof, whatever happens
+const HARD_LIMIT_MS = 150_000; // the whole proof, whatever happens
 
 const SERVICE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const SERVER_JS = join(SERVICE_DIR, "dist", "server.js");
 
 interface Instance {
   name: string;
+  colour: "blue" | "green";
   port: number;
   generation: number;
   running?: RunningProcess;
@@ -106,13 +119,9 @@ defaults
   timeout client 30s
   timeout server 10s
   timeout http-keep-alive 30s
-  # Like a load balancer draining a target: a request whose connection was refused (listener
-  # closed) or that got no answer on a reused keep-alive connection the server had just closed
-  # is retried, on another server. Answers the service actually sends, 5xx included, are never
-  # retried, so they count against the proof.
-  retries 3
-  option redispatch 1
-  retry-on conn-failure empty-response
+  # As the ALB: a request is never retried or re-sent to another target, so any request a
+  # release breaks counts against the proof.
+  retries 0
 
 frontend fe
   bind 127.0.0.1:${frontendPort}
@@ -121,10 +130,10 @@ frontend fe
 backend items
   balance roundrobin
   option httpchk
-  http-check send meth GET uri /ready ver HTTP/1.1 hdr Host localhost
+  http-check send meth GET uri /health ver HTTP/1.1 hdr Host localhost
   http-check expect status 200
   default-server check inter 500ms fastinter 250ms downinter 250ms fall 1 rise 1
-${instances.map((i) => `  server ${i.name} 127.0.0.1:${i.port}`).join("\n")}
+${instances.map((i) => `  server ${i.name} 127.0.0.1:${i.port}${i.colour === "green" ? " disabled" : ""}`).join("\n")}
 `;
 }
 
@@ -166,23 +175,43 @@ async function waitForHaproxy(
   throw new Error(`HAProxy did not see ${name} ${wanted} within ${timeoutMs} ms`);
 }
 
+/** ECS's order for a task that leaves: deregister, wait the delay, SIGTERM, wait for exit. */
+async function retire(
+  instance: Instance,
+  socket: string,
+): Promise<{ exit: Awaited<ReturnType<typeof stop>>; stopMs: number }> {
+  const running = instance.running;
+  if (!running) throw new Error(`${instance.name} is not running`);
+  const started = performance.now();
+  await haproxyCommand(socket, `set server items/${instance.name} state drain`);
+  await sleep(DEREGISTRATION_DELAY_MS);
+  log(
+    `SIGTERM ${instance.name} (pid ${running.process.pid}) after ${DEREGISTRATION_DELAY_MS} ms deregistered`,
+  );
+  const exit = await stop(running, "SIGTERM", SHUTDOWN_TIMEOUT_MS + 2_000);
+  if (exit.timedOut) throw new Error(`${instance.name} did not exit within its stop timeout`);
+  await haproxyCommand(socket, `set server items/${instance.name} state maint`);
+  return { exit, stopMs: Math.round(performance.now() - started) };
+}
+
+/** A task that joins: start it, wait until it answers, register it, wait until HAProxy sees it UP. */
+async function register(instance: Instance, socket: string): Promise<number> {
+  const started = performance.now();
+  startInstance(instance);
+  await waitForStatus(instance.port, "/health", 200, 15_000);
+  await haproxyCommand(socket, `set server items/${instance.name} state ready`);
+  await waitForHaproxy(socket, instance.name, "UP", 10_000);
+  return Math.round(performance.now() - started);
+}
+
 async function rollingRestart(instances: Instance[], socket: string): Promise<RestartRecord[]> {
   const records: RestartRecord[] = [];
   for (const instance of instances) {
-    const running = instance.running;
-    if (!running) throw new Error(`${instance.name} is not running`);
-    log(`SIGTERM ${instance.name} (pid ${running.process.pid})`);
-    const stopStarted = performance.now();
-    const exit = await stop(running, "SIGTERM", SHUTDOWN_TIMEOUT_MS + 2_000);
-    const stopMs = Math.round(performance.now() - stopStarted);
-    if (exit.timedOut) throw new Error(`${instance.name} did not exit within its shutdown timeout`);
-    log(`${instance.name} exited with code ${exit.code} after ${stopMs} ms; starting it again`);
-
-    const upStarted = performance.now();
-    startInstance(instance);
-    await waitForStatus(instance.port, "/ready", 200, 15_000);
-    await waitForHaproxy(socket, instance.name, "UP", 10_000);
-    const backUpMs = Math.round(performance.now() - upStarted);
+    const { exit, stopMs } = await retire(instance, socket);
+    log(
+      `${instance.name} exited with code ${exit.code} ${stopMs} ms after deregistration; starting it again`,
+    );
+    const backUpMs = await register(instance, socket);
     log(`${instance.name} is back and UP in HAProxy after ${backUpMs} ms`);
     records.push({
       instance: instance.name,
@@ -196,18 +225,39 @@ async function rollingRestart(instances: Instance[], socket: string): Promise<Re
   return records;
 }
 
+/** Blue/green: green joins, the listener moves every request to it at once, blue leaves. */
+async function blueGreenSwitch(
+  blue: Instance[],
+  green: Instance[],
+  socket: string,
+): Promise<RestartRecord[]> {
+  const upMs = await Promise.all(green.map((instance) => register(instance, socket)));
+  log(`green (${green.map((i) => i.name).join(", ")}) UP; shifting all traffic to it`);
+  const retired = await Promise.all(blue.map((instance) => retire(instance, socket)));
+  return blue.map((instance, i) => ({
+    instance: `${instance.name} -> ${green[i]!.name}`,
+    exitCode: retired[i]!.exit.code,
+    signal: retired[i]!.exit.signal,
+    stopMs: retired[i]!.stopMs,
+    backUpMs: upMs[i]!,
+  }));
+}
+
 async function main(): Promise<boolean> {
   if (!existsSync(SERVER_JS)) throw new Error(`${SERVER_JS} is missing: run npm run build first`);
   const socket = join(work, "haproxy.sock");
   const instances: Instance[] = [];
-  for (let i = 1; i <= INSTANCES; i += 1) {
-    instances.push({ name: `app${i}`, port: await freePort(), generation: 0 });
+  for (let i = 1; i <= 2 * INSTANCES; i += 1) {
+    const colour = i <= INSTANCES ? "blue" : "green";
+    instances.push({ name: `app${i}`, colour, port: await freePort(), generation: 0 });
   }
+  const blue = instances.filter((i) => i.colour === "blue");
+  const green = instances.filter((i) => i.colour === "green");
   const frontendPort = await freePort();
 
-  log(`starting ${INSTANCES} instances on ports ${instances.map((i) => i.port).join(", ")}`);
-  for (const instance of instances) startInstance(instance);
-  await Promise.all(instances.map((i) => waitForStatus(i.port, "/ready", 200, 20_000)));
+  log(`starting ${INSTANCES} blue instances on ports ${blue.map((i) => i.port).join(", ")}`);
+  for (const instance of blue) startInstance(instance);
+  await Promise.all(blue.map((i) => waitForStatus(i.port, "/ready", 200, 20_000)));
 
   const item = (await postJson(instances[0]!.port, "/items", { name: "zero-downtime probe" })) as {
     id: string;
@@ -219,8 +269,8 @@ async function main(): Promise<boolean> {
     logFile: join(work, "haproxy.log"),
   });
   children.add(haproxy);
-  for (const instance of instances) await waitForHaproxy(socket, instance.name, "UP", 10_000);
-  log(`HAProxy on 127.0.0.1:${frontendPort} sees all ${INSTANCES} instances UP`);
+  for (const instance of blue) await waitForHaproxy(socket, instance.name, "UP", 10_000);
+  log(`HAProxy on 127.0.0.1:${frontendPort} sees all ${INSTANCES} blue instances UP`);
 
   const failures: string[] = [];
   let load!: autocannon.Instance;
@@ -251,7 +301,9 @@ async function main(): Promise<boolean> {
 
   log(`load: ${RATE_PER_SECOND} req/s over ${CONNECTIONS} connections through HAProxy`);
   await sleep(SETTLE_MS);
-  const restarts = await rollingRestart(instances, socket);
+  const restarts = await rollingRestart(blue, socket);
+  await sleep(SETTLE_MS);
+  const switched = await blueGreenSwitch(blue, green, socket);
   await sleep(SETTLE_MS);
   load.stop();
   const result = await loadDone;
@@ -260,27 +312,34 @@ async function main(): Promise<boolean> {
 
   // autocannon counts a timeout among its errors too.
   const failed = result.errors + result.non2xx + result.mismatches + result.resets;
-  const badExits = restarts.filter((r) => r.exitCode !== 0 || r.signal !== null);
+  const badExits = [...restarts, ...switched].filter((r) => r.exitCode !== 0 || r.signal !== null);
   const summary = [
     "",
-    "Zero-downtime proof: rolling SIGTERM restart of 3 instances behind HAProxy",
+    "Zero-downtime proof: a rolling deployment and a blue/green switch, in ECS's order, behind HAProxy as the ALB (no retries)",
     `  duration           ${result.duration.toFixed(1)} s`,
     `  requests sent      ${answered + result.errors}  (answered ${answered}, 2xx ${result["2xx"]})`,
     `  failed             ${failed}  (errors ${result.errors - result.timeouts}, timeouts ${result.timeouts}, non-2xx ${result.non2xx})`,
     `  latency p50 / p99  ${result.latency.p50} ms / ${result.latency.p99} ms (max ${result.latency.max} ms)`,
-    // What the load balancer absorbed, as a load balancer draining targets does: requests re-sent
-    // to another instance after a refused connection (listener closed, health check not yet
-    // failed) or a reused keep-alive connection closed before it carried the request.
-    `  HAProxy re-sent    ${total("wretr") + total("wredis")} requests to another instance (refused, or keep-alive connection closed unanswered)`,
-    "  restarts (SIGTERM, wait for exit, start, wait until HAProxy sees it UP):",
+    `  HAProxy re-sent    ${total("wretr") + total("wredis")} requests (none may be: retries are off, as on the ALB)`,
+    `  rolling (deregister, ${DEREGISTRATION_DELAY_MS} ms delay, SIGTERM, exit; start, healthy, register):`,
     ...restarts.map(
       (r) =>
-        `    ${r.instance}  exit ${r.exitCode}  drained and exited in ${r.stopMs} ms  UP again after ${r.backUpMs} ms`,
+        `    ${r.instance}  exit ${r.exitCode}  gone ${r.stopMs} ms after deregistration  UP again after ${r.backUpMs} ms`,
+    ),
+    "  blue/green (green healthy and registered; every blue deregistered at once, delay, SIGTERM, exit):",
+    ...switched.map(
+      (r) =>
+        `    ${r.instance}  green UP after ${r.backUpMs} ms  blue exit ${r.exitCode} after ${r.stopMs} ms`,
     ),
   ];
   if (failures.length > 0) summary.push(`  first failures     ${failures.slice(0, 5).join(" | ")}`);
+  const resent = total("wretr") + total("wredis");
   const passed =
-    failed === 0 && failures.length === 0 && badExits.length === 0 && result["2xx"] > 0;
+    failed === 0 &&
+    failures.length === 0 &&
+    badExits.length === 0 &&
+    resent === 0 &&
+    result["2xx"] > 0;
   summary.push(`  RESULT             ${passed ? "PASS" : "FAIL"}`, "");
   process.stdout.write(summary.join("\n") + "\n");
   return passed;
@@ -316,7 +375,10 @@ try {
 }
 if (!passed) {
   keepWork = true;
-  for (const file of ["app1.log", "app2.log", "app3.log", "haproxy.log"]) {
+  for (const file of [
+    ...Array.from({ length: 2 * INSTANCES }, (_, i) => `app${i + 1}.log`),
+    "haproxy.log",
+  ]) {
     const path = join(work, file);
     if (!existsSync(path)) continue;
     const tail = readFileSync(path, "utf8").trim().split("\n").slice(-15).join("\n");
