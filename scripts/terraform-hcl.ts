@@ -42,8 +42,52 @@ export function blockKeys(scope: IConstruct): Map<string, Set<string>> {
 }
 
 const META_BLOCKS = new Set(["lifecycle", "provisioner", "connection", "timeouts"]);
-/** A JSON value as an HCL expression (JSON's string escapes are HCL's; `${` stays a template). */
+/**
+ * A string as an HCL template literal. Outside interpolations, JSON's escapes are HCL's; an
+ * interpolation (`${...}`, `%{...}`) is copied verbatim, since the quotes of a string inside it
+ * (`${formatdate("YYYY", timestamp())}`) belong to the expression and must not be escaped; an
+ * escaped literal (`$${`, `%%{`) stays text.
+ */
+export function hclString(text: string): string {
+  let out = "";
+  let literal = "";
+  const flush = () => {
+    out += JSON.stringify(literal).slice(1, -1);
+    literal = "";
+  };
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith("$${", i) || text.startsWith("%%{", i)) {
+      literal += text.slice(i, i + 3);
+      i += 3;
+    } else if (text.startsWith("${", i) || text.startsWith("%{", i)) {
+      flush();
+      let depth = 0;
+      let inString = false;
+      let j = i + 1;
+      for (; j < text.length; j += 1) {
+        const c = text[j];
+        if (inString) {
+          if (c === "\\") j += 1;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === "{") depth += 1;
+        else if (c === "}" && --depth === 0) break;
+      }
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else {
+      literal += text[i];
+      i += 1;
+    }
+  }
+  flush();
+  return `"${out}"`;
+}
+
+/** A JSON value as an HCL expression (strings as templates: `hclString`). */
 function expression(value: Json, indent: string): string {
+  if (typeof value === "string") return hclString(value);
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   const inner = `${indent}  `;
   if (Array.isArray(value)) {

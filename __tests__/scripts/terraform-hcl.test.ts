@@ -3,8 +3,14 @@ import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { describe, expect, it } from "vitest";
-import { blockKeys, toHcl, type JsonObject } from "../../scripts/terraform-hcl";
-import { bareStack, synth } from "../helpers";
+import {
+  blockKeys,
+  hclString,
+  platformBlockKeys,
+  toHcl,
+  type JsonObject,
+} from "../../scripts/terraform-hcl";
+import { bareStack, platformJson, synth } from "../helpers";
 
 /** A bare stack with the resources whose blocks Trivy misread in the synthesized JSON. */
 function build() {
@@ -68,5 +74,33 @@ describe("Terraform JSON written as HCL for Trivy", () => {
     expect(() => toHcl(unknown, blockKeys(stack))).toThrow(
       /no provider binding describes aws_made_up/,
     );
+  });
+});
+
+describe("every committed stack written as HCL", () => {
+  it("parses as HCL (Terraform's own parser) with the same resources: Trivy reads all of it", async () => {
+    const { parse } = await import("@cdktf/hcl2json");
+    const blocks = platformBlockKeys();
+    for (const [name, json] of Object.entries(platformJson())) {
+      const hcl = toHcl(json as unknown as JsonObject, blocks);
+      const parsed = (await parse(`${name}.tf`, hcl)) as {
+        resource?: Record<string, Record<string, unknown>>;
+      };
+      const addresses = (r: Record<string, Record<string, unknown>> | undefined) =>
+        Object.entries(r ?? {}).flatMap(([type, byName]) =>
+          Object.keys(byName).map((n) => `${type}.${n}`),
+        );
+      expect(addresses(parsed.resource).sort(), name).toEqual(addresses(json.resource).sort());
+    }
+  });
+
+  it("keeps the quotes of a string inside an interpolation, and a literal $${ as text", () => {
+    expect(hclString('orbit-db-final-${formatdate("YYYY", timestamp())}')).toBe(
+      '"orbit-db-final-${formatdate("YYYY", timestamp())}"',
+    );
+    expect(hclString('{"a":"${aws_s3_bucket.b.arn}"}')).toBe(
+      '"{\\"a\\":\\"${aws_s3_bucket.b.arn}\\"}"',
+    );
+    expect(hclString('cost $${x} "q"')).toBe('"cost $${x} \\"q\\""');
   });
 });
