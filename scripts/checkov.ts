@@ -5,20 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
-
-const SkipsFile = z.strictObject({
-  $comment: z.string().optional(),
-  skips: z.array(
-    z.strictObject({
-      check: z.string().regex(/^CKV2?_[A-Z0-9]+_\d+$/),
-      reason: z.string().min(20),
-      stacks: z.array(z.string()).optional(),
-      resources: z.array(z.string()).optional(),
-    }),
-  ),
-});
-type Skip = z.infer<typeof SkipsFile>["skips"][number];
+import { loadSkips, skipFor, unusedSkipLines, type Skip } from "./scanner-skips";
 
 interface Failed {
   check_id: string;
@@ -26,23 +13,10 @@ interface Failed {
   resource: string;
 }
 
-/** Checkov names resources `resource.<name>` or `<type>.<name>` in Terraform JSON; match by name. */
-const sameResource = (reported: string, listed: string) =>
-  reported === listed || reported.split(".").at(-1) === listed.split(".").at(-1);
-
-function skipFor(skips: readonly Skip[], stack: string, failed: Failed): Skip | undefined {
-  return skips.find(
-    (s) =>
-      s.check === failed.check_id &&
-      (!s.stacks || s.stacks.includes(stack)) &&
-      (!s.resources || s.resources.some((r) => sameResource(failed.resource, r))),
-  );
-}
-
 const checkov =
   process.env.CHECKOV ??
   execFileSync("bash", ["scripts/install-checkov.sh"], { encoding: "utf8" }).trim();
-const skips = SkipsFile.parse(JSON.parse(readFileSync("checkov.skips.json", "utf8"))).skips;
+const skips = loadSkips("checkov.skips.json", /^CKV2?_[A-Z0-9]+_\d+$/);
 const used = new Set<Skip>();
 let unskipped = 0;
 
@@ -89,7 +63,7 @@ for (const stack of readdirSync(join("cdktf.out", "stacks")).sort()) {
   let skipped = 0;
   let failed = 0;
   for (const finding of report.results?.failed_checks ?? []) {
-    const skip = skipFor(skips, stack, finding);
+    const skip = skipFor(skips, stack, finding.check_id, finding.resource);
     if (skip) {
       used.add(skip);
       skipped++;
@@ -107,11 +81,7 @@ for (const stack of readdirSync(join("cdktf.out", "stacks")).sort()) {
   );
 }
 console.log(details.join("\n"));
-for (const skip of skips.filter((s) => !used.has(s))) {
-  console.log(
-    `  unused skip ${skip.check} (${skip.resources?.join(", ") ?? skip.stacks?.join(", ") ?? "all"}): remove it if it no longer applies`,
-  );
-}
+for (const line of unusedSkipLines(skips, used)) console.log(line);
 if (unskipped > 0) {
   console.error(
     `${unskipped} failed Checkov check(s) without an accepted reason: fix them, or add a skip with its reason to checkov.skips.json`,

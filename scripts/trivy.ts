@@ -15,21 +15,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
+import { loadSkips, skipFor, unusedSkipLines, type Skip } from "./scanner-skips";
 import { platformBlockKeys, toHcl, type JsonObject } from "./terraform-hcl";
-
-const SkipsFile = z.strictObject({
-  $comment: z.string().optional(),
-  skips: z.array(
-    z.strictObject({
-      check: z.string().regex(/^AWS-\d{4}$/),
-      reason: z.string().min(20),
-      stacks: z.array(z.string()).optional(),
-      resources: z.array(z.string()).optional(),
-    }),
-  ),
-});
-type Skip = z.infer<typeof SkipsFile>["skips"][number];
 
 interface Finding {
   ID: string;
@@ -63,19 +50,6 @@ function scannable(stack: string, blocks: Map<string, Set<string>>, asHcl: boole
   delete json.data;
   writeFileSync(join(dir, "settings.tf.json"), JSON.stringify(json));
   return dir;
-}
-
-/** Trivy names resources `<type>.<name>`; a skip may name either form. */
-const sameResource = (reported: string, listed: string) =>
-  reported === listed || reported.split(".").at(-1) === listed.split(".").at(-1);
-function skipFor(skips: readonly Skip[], stack: string, f: Finding): Skip | undefined {
-  const resource = f.CauseMetadata?.Resource ?? "";
-  return skips.find(
-    (s) =>
-      s.check === f.ID &&
-      (!s.stacks || s.stacks.includes(stack)) &&
-      (!s.resources || s.resources.some((r) => sameResource(resource, r))),
-  );
 }
 
 function scan(trivy: string, dir: string, stack: string) {
@@ -122,7 +96,7 @@ const trivy =
     .split("\n")
     .at(-1)!;
 const compare = process.argv.includes("--compare");
-const skips = SkipsFile.parse(JSON.parse(readFileSync("trivy.skips.json", "utf8"))).skips;
+const skips = loadSkips("trivy.skips.json", /^AWS-\d{4}$/);
 const used = new Set<Skip>();
 const blocks = platformBlockKeys();
 let unskipped = 0;
@@ -137,7 +111,7 @@ for (const stack of readdirSync(join("cdktf.out", "stacks")).sort()) {
   let skipped = 0;
   let failed = 0;
   for (const f of findings) {
-    const skip = skipFor(skips, stack, f);
+    const skip = skipFor(skips, stack, f.ID, f.CauseMetadata?.Resource ?? "");
     if (skip) {
       used.add(skip);
       skipped++;
@@ -161,11 +135,7 @@ for (const stack of readdirSync(join("cdktf.out", "stacks")).sort()) {
   );
 }
 console.log(details.join("\n"));
-for (const skip of skips.filter((s) => !used.has(s))) {
-  console.log(
-    `  unused skip ${skip.check} (${skip.resources?.join(", ") ?? skip.stacks?.join(", ") ?? "all"}): remove it if it no longer applies`,
-  );
-}
+for (const line of unusedSkipLines(skips, used)) console.log(line);
 if (unskipped > 0) {
   console.error(
     `${unskipped} failed Trivy check(s) without an accepted reason: fix them, or add a skip with its reason to trivy.skips.json`,
