@@ -590,7 +590,8 @@ function publishStatements(repositoryArn: string): PolicyStatement[] {
         "ecr:UploadLayerPart",
         "ecr:CompleteLayerUpload",
         "ecr:PutImage",
-        // Re-runs skip tags that exist (tags are immutable), and promotion re-tags a manifest.
+        // Re-runs skip tags that exist (tags are immutable), and marking an image deployed
+        // (`deployed.<stack>.<sha>`, release.yml's mark job) adds a tag to its manifest.
         "ecr:DescribeImages",
         "ecr:BatchGetImage",
         // The release waits until the image is in every replica region.
