@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configField } from "../../src/rules/config-fields";
+import { conceptField, configField } from "../../src/rules/config-fields";
 import { fargateSizing } from "../../src/rules/fargate-sizing";
 import type { Resource } from "../../src/rules/model";
 import { context, model, servicePath } from "./fixtures";
@@ -57,5 +57,16 @@ describe("the configuration field behind a synthesized attribute", () => {
     expect(result.findings[0]!.message).toMatch(
       /^staging\.services\.api\.memoryMiB: 512 MiB is below the 1024 MiB headroom .*fix: raise staging\.services\.api\.memoryMiB/,
     );
+  });
+
+  it("names any setting of the concept a resource belongs to, for rules whose levers are several", () => {
+    expect(
+      conceptField(
+        "prod",
+        resource("aws_ecs_service", "prod/service-api/service"),
+        "deployment.bakeTimeMinutes",
+      ),
+    ).toBe("prod.services.api.deployment.bakeTimeMinutes");
+    expect(conceptField("prod", resource("aws_vpc", "prod/vpc"), "x")).toBeUndefined();
   });
 });

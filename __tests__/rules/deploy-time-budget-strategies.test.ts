@@ -163,7 +163,7 @@ describe("PLAT-7 over a traffic-shifting service", () => {
       {
         paths: ["fixture/service", "fixture/targets"],
         message: expect.stringMatching(
-          /^aws_ecs_service\.service: 3710 s worst case \(budget 900 s\): blue\/green: .* bake 60 min .*Shorten deployment\.bakeTimeMinutes or the canary\/linear interval/,
+          /^aws_ecs_service\.service: 3710 s worst case \(budget 900 s\): blue\/green: .* bake 60 min .*fix: shorten deployment\.bakeTimeMinutes, deployment\.canary \/ deployment\.linear interval/,
         ),
       },
     ]);

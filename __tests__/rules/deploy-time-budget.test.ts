@@ -60,7 +60,7 @@ describe("PLAT-7 deploy-time budget", () => {
     const result = deployTimeBudget.check(model(json), { ...context, deployBudgetSeconds: 300 });
     expect(result.verdict).toBe("non-compliant");
     expect(result.findings[0]!.message).toMatch(
-      /510 s worst case \(budget 300 s\).*Shorten the deregistration delay/,
+      /510 s worst case \(budget 300 s\).*allowed: at most fixture\.guardrails\.deployBudgetSeconds \(300 s\); fix: shorten public\.deregistrationDelaySeconds/,
     );
   });
 

@@ -52,3 +52,16 @@ export function configField(
   const concept = conceptPath(resource);
   return field && concept ? `${stack}.${concept}.${field}` : undefined;
 }
+
+/**
+ * A setting of the concept `resource` belongs to, by its path within the concept
+ * (`prod.services.api.deployment.bakeTimeMinutes`), or undefined where no concept owns it.
+ */
+export function conceptField(
+  stack: string,
+  resource: Resource,
+  setting: string,
+): string | undefined {
+  const concept = conceptPath(resource);
+  return concept ? `${stack}.${concept}.${setting}` : undefined;
+}

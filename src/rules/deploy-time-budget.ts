@@ -1,3 +1,4 @@
+import { conceptField } from "./config-fields";
 import { block, type Resource, type StackModel } from "./model";
 import { fromFindings, notApplicable, type Finding, type Rule, type RuleContext } from "./rule";
 import { servicePaths } from "./topology";
@@ -220,12 +221,28 @@ export const deployTimeBudget: Rule = {
       // A public service could use any strategy: what each would take with its defaults.
       report.push(path.targetGroup ? `${line}; ${everyStrategy(input)}` : line);
       if (estimate.totalSeconds > context.deployBudgetSeconds) {
+        // The settings that decide it, by their configuration fields (`prod.services.api...`).
+        const field = (setting: string) =>
+          conceptField(stack.name, path.service, setting) ?? setting;
+        const levers =
+          estimate.batches > 1 || !trafficShiftOf(path.service)
+            ? [
+                "public.deregistrationDelaySeconds",
+                "public.healthCheck.intervalSeconds",
+                "deployment.maximumPercent",
+              ]
+            : [
+                "deployment.bakeTimeMinutes",
+                "deployment.canary / deployment.linear interval",
+                "public.deregistrationDelaySeconds",
+                "public.healthCheck.intervalSeconds",
+              ];
         findings.push({
           paths: [path.service.path, ...(path.targetGroup ? [path.targetGroup.path] : [])],
           message:
-            estimate.batches > 1 || !trafficShiftOf(path.service)
-              ? `${line}. Shorten the deregistration delay or health-check interval, or raise maximumPercent`
-              : `${line}. Shorten deployment.bakeTimeMinutes or the canary/linear interval, the deregistration delay or the health-check interval`,
+            `${line}; allowed: at most ${stack.name}.guardrails.deployBudgetSeconds (${context.deployBudgetSeconds} s); ` +
+            `fix: shorten ${levers.map(field).join(", ")}${estimate.batches > 1 ? " (raise maximumPercent)" : ""}, ` +
+            `or raise ${stack.name}.guardrails.deployBudgetSeconds if the pipeline waits that long`,
         });
       }
     }
