@@ -258,6 +258,18 @@ describe("state isolation (simulated: identity policy, boundary, bucket and tabl
     }
   });
 
+  it("a role the staging deploy role creates may pass only the environment's own roles", async () => {
+    const own = `arn:aws:iam::${STAGING}:role/orbit-staging-api-task`;
+    const foreign = [
+      `arn:aws:iam::${STAGING}:role/orbit-github-deploy-staging`,
+      `arn:aws:iam::${STAGING}:role/orbit-terraform-state-prod`,
+      `arn:aws:iam::${STAGING}:role/OrganizationAccountAccessRole`,
+    ];
+    expect(await decide(createdByStaging, "iam:PassRole", own)).toBe("Allowed");
+    for (const role of foreign)
+      expect(await decide(createdByStaging, "iam:PassRole", role), role).not.toBe("Allowed");
+  });
+
   it("any other principal of the account, whatever its own policy, is denied the state; the break-glass role is not", async () => {
     for (const stack of ["staging", ...OTHER_STACKS]) {
       expect(await decide(otherAdmin, "s3:GetObject", object(stack))).toBe("ExplicitlyDenied");

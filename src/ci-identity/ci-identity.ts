@@ -435,7 +435,6 @@ export class CiAccountIdentity extends Construct {
           ...needs.inRegion.map((service) => `${service}:*`),
           // IAM: what the deploy roles do to their environment's roles, nothing else.
           ...(iam ? ENVIRONMENT_ROLE_ACTIONS : []),
-          ...(iam && footprint.passedToServices.length > 0 ? ["iam:PassRole"] : []),
           ...(needs.serviceLinkedRoles.length > 0 ? ["iam:CreateServiceLinkedRole"] : []),
           // The task execution roles' image pulls (GetAuthorizationToken has no resource-level
           // permissions; the repository's policy decides which accounts may pull).
@@ -459,6 +458,22 @@ export class CiAccountIdentity extends Construct {
             ...new Set(deployments.flatMap((d) => ownedResources(accountId, d)[service] ?? [])),
           ],
         })),
+      // Passing a role: only the environments' own roles (the deploy role's policy narrows it
+      // further to the services their trust policies name).
+      ...(iam && footprint.passedToServices.length > 0
+        ? [
+            {
+              Sid: "PassOwnRoles",
+              Effect: "Allow",
+              Action: "iam:PassRole",
+              Resource: [
+                ...new Set(
+                  deployments.map((d) => `arn:aws:iam::${accountId}:role/${d.namePrefix}-*`),
+                ),
+              ],
+            } satisfies PolicyStatement,
+          ]
+        : []),
       {
         // The deploy roles' own state roles, and no other role: a role under this boundary can
         // never assume another stack's state role, nor any role its policy names.

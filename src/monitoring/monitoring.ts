@@ -154,8 +154,8 @@ type AlarmSpec = Pick<
  * Every dimension is a reference to a resource of the same stack (an ARN suffix, a name, an
  * identifier), never a literal that could drift from what it watches.
  *
- * Cost per month: $0.10 per standard alarm (18 for an API and a worker with a database and a
- * queue, ~$2.20), $3 per dashboard, $0.50 per million SNS notifications (email free up to
+ * Cost per month: $0.10 per standard alarm metric (an alarm on metric math pays for each metric it
+ * reads; `npm run cost -- --items` lists them), $3 per dashboard, $0.50 per million SNS notifications (email free up to
  * 1,000), Logs Insights $0.005 per GB scanned.
  */
 export class Monitoring extends Construct implements AlertsTopic {

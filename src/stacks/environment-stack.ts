@@ -71,7 +71,8 @@ export class EnvironmentStack extends PlatformStack {
     const namePrefix = `${env.project.name}-${env.name}`;
     this.namePrefix = namePrefix;
     // Every role this stack creates carries the CI permissions boundary, which the deploy role
-    // may not create roles without (docs/ci-cd.md): apply the shared stack first.
+    // may not create roles without (docs/ci-cd.md): apply the account's identity first (`shared`
+    // in the shared account, `identity-<account>` in any other).
     Aspects.of(this).add(
       new PermissionsBoundary(
         arn.policy(env.allowedAccountIds[0]!, ciNames(env.project).boundaryPolicy),
