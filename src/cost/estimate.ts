@@ -159,9 +159,7 @@ const used = (description: string, quantity: number, price: PriceRow): Charge =>
 
 /** The tasks a service runs: its autoscaling minimum (else its desired count) and maximum. */
 function taskCounts(stack: StackModel, service: Resource): { min: number; max: number } {
-  const target = stack
-    .resources("aws_appautoscaling_target")
-    .find((t) => String(t.values.resource_id).includes(`aws_ecs_service.${service.name}.`));
+  const target = stack.scalingTargetOf(service);
   const desired = Number(service.values.desired_count ?? 1);
   return {
     min: Number(target?.values.min_capacity ?? desired),

@@ -176,9 +176,7 @@ export function trafficShiftOf(service: Resource): TrafficShiftTiming | undefine
 
 /** The most tasks the service may run: the autoscaling maximum, else its desired count. */
 function maxTasks(stack: StackModel, service: Resource): number {
-  const target = stack
-    .resources("aws_appautoscaling_target")
-    .find((t) => String(t.values.resource_id).includes(`aws_ecs_service.${service.name}.`));
+  const target = stack.scalingTargetOf(service);
   return Number(target?.values.max_capacity ?? service.values.desired_count ?? 1);
 }
 

@@ -58,6 +58,13 @@ export class StackModel {
     return this.resources(match[1]!).find((r) => r.name === match[2]);
   }
 
+  /** The autoscaling target of an ECS service (its `resource_id` names the service), if any. */
+  scalingTargetOf(service: Resource): Resource | undefined {
+    return this.resources("aws_appautoscaling_target").find((t) =>
+      String(t.values.resource_id).includes(`aws_ecs_service.${service.name}.`),
+    );
+  }
+
   /** Whether a value is a reference to `type.name` (any attribute). */
   refersTo(value: unknown, resource: Resource): boolean {
     return this.resolve(value)?.address === resource.address;
