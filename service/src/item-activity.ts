@@ -27,8 +27,12 @@ export interface Activity {
 export interface ItemActivity {
   /** PutItem of the item's `created` record, carrying the item.created event's id. */
   recordCreated(event: ItemEvent): Promise<void>;
-  /** Publish of an event on the topic. */
-  publish(event: ItemEvent): Promise<void>;
+  /**
+   * Publish of an event on the topic; resolves with SNS's message id, which the API logs so that
+   * an item can be followed from the request to the topic (with raw delivery the queue's message
+   * does not carry it).
+   */
+  publish(event: ItemEvent): Promise<string>;
   /** GetItem of the `created` record: the id of the item's item.created event, if recorded. */
   createdEventId(itemId: string): Promise<string | null>;
   /** UpdateItem (views + 1) and Query (the item's records), in parallel. */
@@ -61,7 +65,7 @@ export function createItemActivity(deps: {
     },
 
     async publish(event) {
-      await sns.send(
+      const { MessageId } = await sns.send(
         new PublishCommand({
           TopicArn: topicArn,
           Message: JSON.stringify(event),
@@ -69,6 +73,7 @@ export function createItemActivity(deps: {
           MessageAttributes: { type: { DataType: "String", StringValue: event.type } },
         }),
       );
+      return MessageId ?? "";
     },
 
     async createdEventId(itemId) {

@@ -113,6 +113,11 @@ describe.skipIf(!motoUrl)(
       expect(response.statusCode).toBe(201);
       const item = response.json<Item>();
       expect(actions).toEqual(["dynamodb:PutItem", "sns:Publish"]);
+      // SNS's message id is logged: with raw delivery the queue's message does not carry it.
+      expect(t.lines.find((l) => l.item_id === item.id)).toMatchObject({
+        message: "item created",
+        sns_message_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
 
       // One line per message, written once its effects are applied and the message deleted.
       const line = await eventually(
@@ -172,6 +177,9 @@ describe.skipIf(!motoUrl)(
       expect(response.statusCode).toBe(204);
       expect(actions.slice(0, 2)).toEqual(["dynamodb:GetItem", "sns:Publish"]);
       expect(actions.slice(2)).toEqual(["dynamodb:DeleteItem", "dynamodb:DeleteItem"]);
+      expect(
+        t.lines.find((l) => l.item_id === item.id && l.message === "item deleted"),
+      ).toMatchObject({ sns_message_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
       expect((await t.pool.query("SELECT 1 FROM items WHERE id = $1", [item.id])).rowCount).toBe(0);
 
       const line = await eventually(

@@ -45,15 +45,19 @@ export function itemRoutes(app: FastifyInstance, items: ItemStore, activity: Ite
   app.post("/items", async (request, reply) => {
     const input = parseRequest(newItemSchema, request.body, "body");
     let event: ItemEvent | undefined;
+    let snsMessageId: string | undefined;
     try {
       const item = await items.create(input, async (item) => {
         event = itemCreated(item.id);
-        await activity
+        snsMessageId = await activity
           .recordCreated(event)
           .then(() => activity.publish(event as ItemEvent))
           .catch(unavailable("the item could not be created (its event could not be recorded)"));
       });
-      request.log.info({ item_id: item.id, event_id: event?.id }, "item created");
+      request.log.info(
+        { item_id: item.id, event_id: event?.id, sns_message_id: snsMessageId },
+        "item created",
+      );
       return reply.code(201).header("location", `/items/${item.id}`).send(item);
     } catch (error) {
       // Rolled back (or COMMIT failed): remove the `created` record of an item that does not exist.
@@ -93,8 +97,9 @@ export function itemRoutes(app: FastifyInstance, items: ItemStore, activity: Ite
   app.delete("/items/:id", async (request, reply) => {
     const { id } = parseRequest(itemParamsSchema, request.params, "params");
     let event: ItemEvent | undefined;
+    let snsMessageId: string | undefined;
     const deleted = await items.delete(id, async () => {
-      await activity
+      snsMessageId = await activity
         .createdEventId(id)
         .then((createdEventId) => {
           event = itemDeleted(id, createdEventId);
@@ -113,7 +118,10 @@ export function itemRoutes(app: FastifyInstance, items: ItemStore, activity: Ite
         "could not remove the item's activity records; the worker removes them on item.deleted",
       );
     }
-    request.log.info({ item_id: id, event_id: event?.id }, "item deleted");
+    request.log.info(
+      { item_id: id, event_id: event?.id, sns_message_id: snsMessageId },
+      "item deleted",
+    );
     return reply.code(204).send();
   });
 

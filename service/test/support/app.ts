@@ -44,6 +44,7 @@ export function memoryActivity(): ItemActivity & { calls: string[]; published: u
     async publish(event) {
       calls.push("publish");
       published.push(event);
+      return `memory-message-${published.length}`;
     },
     async createdEventId(itemId) {
       calls.push("createdEventId");
