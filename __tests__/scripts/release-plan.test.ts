@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { actionOf, classifyReleasePlan } from "../../scripts/terraform/release-plan";
+
+const TAG = "89abcdef0123456789abcdef0123456789abcdef";
+const image = (tag: string) => `111111111111.dkr.ecr.eu-west-1.amazonaws.com/orbit/app:${tag}`;
+
+const change = (address: string, actions: string[], after: unknown = {}) => ({
+  address,
+  mode: "managed",
+  type: address.split(".")[0]!,
+  change: { actions, after },
+});
+const taskDefinition = (name: string, tag = TAG, actions = ["delete", "create"]) =>
+  change(`aws_ecs_task_definition.${name}`, actions, {
+    container_definitions: JSON.stringify([{ name: "app", image: image(tag) }]),
+  });
+const plan = (...changes: object[]) => ({
+  resource_changes: changes,
+  output_changes: { image_tag: { actions: ["update"], after: TAG } },
+});
+
+describe("the release plan", () => {
+  it("is a release when task definitions are replaced with the new image and services updated in place", () => {
+    const result = classifyReleasePlan(
+      plan(
+        taskDefinition("service_worker_task"),
+        taskDefinition("service_api_task", TAG, ["create", "delete"]),
+        change("aws_ecs_service.service_api_service", ["update"]),
+        change("aws_sqs_queue.queue_events_queue", ["no-op"]),
+        { ...change("data.aws_iam_policy_document.x", ["read"]), mode: "data" },
+      ),
+      TAG,
+      [],
+    );
+    expect(result.problems).toEqual([]);
+    expect(result.rows.map((r) => [r.address, r.action, r.verdict])).toEqual([
+      ["aws_ecs_service.service_api_service", "update", "released"],
+      ["aws_ecs_task_definition.service_api_task", "replace", "released"],
+      ["aws_ecs_task_definition.service_worker_task", "replace", "released"],
+    ]);
+    expect(result.rows[1]!.note).toContain(image(TAG));
+  });
+
+  it("refuses any other change: another resource type, or a service replaced", () => {
+    const result = classifyReleasePlan(
+      plan(
+        taskDefinition("service_api_task"),
+        change("aws_sqs_queue.queue_events_queue", ["update"]),
+        change("aws_ecs_service.service_api_service", ["delete", "create"]),
+      ),
+      TAG,
+      [],
+    );
+    expect(result.problems).toEqual([
+      "aws_sqs_queue.queue_events_queue: update (a release changes only task definitions and ECS services)",
+      "aws_ecs_service.service_api_service: replace (a release may only update a aws_ecs_service)",
+    ]);
+    expect(result.rows.filter((r) => r.verdict === "unexpected")).toHaveLength(2);
+  });
+
+  it("accepts known moto differences and the creation of resources the e2e left out, nothing more", () => {
+    const alarm = "aws_cloudwatch_metric_alarm.service_api_deployment_errors";
+    const result = classifyReleasePlan(
+      plan(
+        taskDefinition("service_api_task"),
+        change("aws_acm_certificate.certificate", ["create", "delete"]),
+        change(alarm, ["create"]),
+        change("aws_ecs_service.service_api_service", ["create"]),
+        change("aws_cloudwatch_dashboard.dashboard", ["create"]),
+      ),
+      TAG,
+      [{ address: alarm }, { address: "aws_ecs_service.service_api_service" }],
+      new Set(["aws_acm_certificate.certificate"]),
+    );
+    expect(result.rows.map((r) => [r.address, r.verdict])).toEqual([
+      ["aws_acm_certificate.certificate", "moto"],
+      ["aws_cloudwatch_dashboard.dashboard", "unexpected"],
+      [alarm, "pending"],
+      ["aws_ecs_service.service_api_service", "pending"],
+      ["aws_ecs_task_definition.service_api_task", "released"],
+    ]);
+    expect(result.problems).toHaveLength(1);
+  });
+
+  it("is no release when no task definition is replaced, or one keeps the old image", () => {
+    expect(classifyReleasePlan(plan(), TAG, []).problems).toEqual([
+      "no task definition is replaced: the new image would not run",
+    ]);
+    expect(
+      classifyReleasePlan(plan(taskDefinition("service_api_task", "0123abc")), TAG, []).problems,
+    ).toEqual([
+      `aws_ecs_task_definition.service_api_task is replaced but does not run ${TAG}: ${image("0123abc")}`,
+    ]);
+  });
+
+  it("checks the image_tag output", () => {
+    const doc = {
+      ...plan(taskDefinition("service_api_task")),
+      output_changes: { image_tag: { actions: ["update"], after: "0123abc" } },
+    };
+    expect(classifyReleasePlan(doc, TAG, []).problems).toEqual([
+      `the image_tag output would be "0123abc", not ${TAG}`,
+    ]);
+  });
+
+  it("names Terraform's action lists as one action", () => {
+    expect(actionOf(["delete", "create"])).toBe("replace");
+    expect(actionOf(["create", "delete"])).toBe("replace");
+    expect(actionOf(["update"])).toBe("update");
+    expect(actionOf(["no-op"])).toBe("no-op");
+  });
+});
