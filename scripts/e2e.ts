@@ -11,7 +11,9 @@
 //   4. a lock test: while one Terraform run holds shared's lock, a plan with -lock-timeout=0 from
 //      a second copy must fail on the lock; once it is released, the same plan must run;
 //   5. a pull request's plan of shared, the identity stacks and those environments as the workflow runs it: init with the plan
-//      backend override from cdktf.out/pipeline/, which must assume the `-plan` state role.
+//      backend override from cdktf.out/pipeline/, which must assume the `-plan` state role;
+//   6. on each applied environment, the workload driven through its stack (workload-drive.ts) and
+//      a release's plan (release-plan.ts).
 // Endpoints and keys exist only in override files written into temporary copies of the stacks.
 // Resources moto cannot apply are left out by scripts/e2e.exclusions.json, with reasons.
 // Environments in other accounts are out of scope: see e2eScope().
@@ -64,6 +66,8 @@ import {
   type RunResult,
 } from "./terraform/run";
 import { externalHostedZones, resourceAddresses, type StackJson } from "./terraform/stack-json";
+import { releasePlan, type ReleasePlanResult } from "./terraform/release-plan";
+import { driveWorkload, workloadStacks, type DriveResult } from "./terraform/workload-drive";
 
 interface Scope {
   /** Applied in this order: state, shared, the identity stacks, then the environments in scope. */
@@ -481,6 +485,10 @@ async function main(): Promise<number> {
   const results: StackResult[] = [];
   let lock: LockResult = { outcome: "not run", ok: false, seconds: 0 };
   const ciPlans: CiPlanResult[] = [];
+  // Step 6 runs on these (scripts/terraform/workload-drive.ts, release-plan.ts).
+  const workloads = workloadStacks(scope.stacks);
+  const drives: DriveResult[] = [];
+  const releases: ReleasePlanResult[] = [];
   let guard: GuardProxy | undefined;
   try {
     guard = await startGuardProxy(Number(new URL(moto.url).port), (r) =>
@@ -518,6 +526,14 @@ async function main(): Promise<number> {
         const result = await ciPlanTest(name, dir, env);
         ciPlans.push(result);
         log(`CI plan of ${name}: ${result.outcome}`);
+      }
+      for (const name of workloads) {
+        const emulator = emulators.get(accountOfStack.get(name)!)!;
+        drives.push(await driveWorkload({ stack: name, dir: join(dir, name), emulator, env, log }));
+        const { excluded } = results.find((r) => r.stack === name)!;
+        const { knownDifferences } = list;
+        const release = { stack: name, dir: join(dir, name), env, excluded, knownDifferences, log };
+        releases.push(await releasePlan(release));
       }
     }
   } finally {
@@ -592,6 +608,16 @@ async function main(): Promise<number> {
       `  CI plan (${name}): ${result ? `${result.outcome} (${seconds(result.seconds)})` : "not run"}`,
     );
   }
+  for (const name of workloads) {
+    const drive = drives.find((r) => r.stack === name);
+    const release = releases.find((r) => r.stack === name);
+    console.log(
+      `  workload drive (${name}): ${drive ? `${drive.outcome} (${seconds(drive.seconds)})` : "not run"}`,
+    );
+    console.log(
+      `  release plan (${name}): ${release ? `${release.outcome} (${seconds(release.seconds)})` : "not run"}`,
+    );
+  }
   console.log(
     `  guard proxy: ${guard?.forwarded ?? 0} account-prefixed requests passed to moto, ${guard?.refused.length ?? 0} refused`,
   );
@@ -607,6 +633,10 @@ async function main(): Promise<number> {
     !lock.ok ||
     ciPlans.length !== scope.ciPlanStacks.length ||
     ciPlans.some((r) => !r.ok) ||
+    drives.length !== workloads.length ||
+    drives.some((r) => !r.ok) ||
+    releases.length !== workloads.length ||
+    releases.some((r) => !r.ok) ||
     (guard?.refused.length ?? 0) > 0;
   if (failed) {
     for (const r of results.filter((x) => x.failure)) log(`${r.stack}: ${r.failure}`);
