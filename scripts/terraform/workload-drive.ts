@@ -667,188 +667,245 @@ async function stopAll(processes: Running[]): Promise<{ name: string; code: numb
   return codes;
 }
 
+interface Context {
+  readonly url: string;
+  readonly operator: Credentials;
+  readonly region: string;
+  readonly processes: Running[];
+  readonly say: (line: string) => void;
+}
+
+/** One container of the stack running as a local process. */
+interface Container {
+  readonly task: TaskDefinition;
+  readonly process: Running;
+  /** the loopback port it listens on, when its task definition maps one */
+  readonly port: number | undefined;
+}
+
 async function drive(
   options: DriveOptions,
   processes: Running[],
   say: (line: string) => void,
 ): Promise<string> {
-  const { emulator } = options;
-  const operator = { accessKeyId: emulator.accessKey, secretAccessKey: emulator.secretKey };
+  const { resources, tasks, api, image } = await readApplied(options, say);
+  const region = api.container.environment.AWS_REGION;
+  if (!region) throw new Error(`${api.address}: no AWS_REGION in its environment`);
+  const operator = {
+    accessKeyId: options.emulator.accessKey,
+    secretAccessKey: options.emulator.secretKey,
+  };
+  const context: Context = { url: options.emulator.url, operator, region, processes, say };
+  buildService(say);
+  const dbPort = await startDatabase(processes, say);
+  const containers: Container[] = [];
+  for (const task of tasks) {
+    containers.push(await startContainer(context, task, { image, resources, dbPort }));
+  }
+  const apiRun = containers.find((c) => c.task === api)!;
+  const workers = containers.filter((c) => c !== apiRun);
+  await waitUntilReady(apiRun, workers, say);
+  await checkTopicToQueue(context, resources, apiRun, workers);
+  return driveOneItem(context, apiRun, workers);
+}
 
-  // 1. The applied state: task definitions, and the stack's side of topic -> queue.
+/** The applied state, its task definitions (one of them the API: the one with a port) and the image. */
+async function readApplied(options: DriveOptions, say: (line: string) => void) {
   const show = await terraform(options.dir, ["show", "-json", "-no-color"], options.env, 300);
   if (show.code !== 0) throw new Error(`terraform show -json: ${show.stderr.trim()}`);
   const resources = stateResources(JSON.parse(show.stdout));
   const tasks = taskDefinitions(resources);
   const apis = tasks.filter((t) => t.container.containerPorts.length > 0);
-  if (apis.length !== 1)
+  if (apis.length !== 1) {
     throw new Error(`expected one task definition with a port (the API), found ${apis.length}`);
-  const api = apis[0]!;
+  }
   const image = imageDefaults(readFileSync(join(SERVICE_DIR, "Dockerfile"), "utf8"));
   say(
     `task definitions in the state: ${tasks.map((t) => `${t.family} (${t.address}, command ${(t.container.command ?? image.cmd).join(" ")})`).join("; ")}`,
   );
+  return { resources, tasks, api: apis[0]!, image };
+}
 
-  // 2. The service, built as the image builds it.
+/** The service's dist/, built as the image builds it. */
+function buildService(say: (line: string) => void): void {
   if (!existsSync(PGLITE_SERVER)) {
     throw new Error(
       `service/node_modules is not installed (npm ci --prefix service): no ${PGLITE_SERVER}`,
     );
   }
-  const buildStarted = performance.now();
+  const started = performance.now();
   const build = spawnSync("npm", ["--prefix", SERVICE_DIR, "run", "build"], {
     encoding: "utf8",
     env: { ...process.env, npm_config_update_notifier: "false" },
   });
-  if (build.status !== 0)
+  if (build.status !== 0) {
     throw new Error(`npm --prefix service run build: ${tail(build.stdout + build.stderr)}`);
-  say(`service built (npm --prefix service run build) in ${since(buildStarted)}`);
+  }
+  say(`service built (npm --prefix service run build) in ${since(started)}`);
+}
 
-  // 3. A PostgreSQL for the API: moto runs no database engine.
-  const dbStarted = performance.now();
-  const dbPort = await freePort();
-  const postgres = start(
-    "postgres",
-    process.execPath,
-    [PGLITE_SERVER, `--port=${dbPort}`, "--max-connections=20"],
-    SERVICE_DIR,
-    {},
-  );
+/** A PostgreSQL for the API, since moto runs no database engine; returns its port. */
+async function startDatabase(processes: Running[], say: (line: string) => void): Promise<number> {
+  const started = performance.now();
+  const port = await freePort();
+  const args = [PGLITE_SERVER, `--port=${port}`, "--max-connections=20"];
+  const postgres = start("postgres", process.execPath, args, SERVICE_DIR, {});
   processes.push(postgres);
-  for (
-    const deadline = Date.now() + 60_000;
-    !/listening/i.test(postgres.output());
-    await sleep(100)
-  ) {
-    if (postgres.child.exitCode !== null || Date.now() > deadline)
+  for (const deadline = Date.now() + 60_000; !/listening/i.test(postgres.output());) {
+    if (postgres.child.exitCode !== null || Date.now() > deadline) {
       throw new Error(`PGlite did not start: ${tail(postgres.output())}`);
+    }
+    await sleep(100);
   }
   say(
-    `PGlite (PostgreSQL in WebAssembly, as the service's tests use) on 127.0.0.1:${dbPort} in ${since(dbStarted)}`,
+    `PGlite (PostgreSQL in WebAssembly, as the service's tests use) on 127.0.0.1:${port} in ${since(started)}`,
   );
+  return port;
+}
 
-  // 4. Each task definition's container, with its environment, secrets and task role.
-  const region = api.container.environment.AWS_REGION;
-  if (!region) throw new Error(`${api.address}: no AWS_REGION in its environment`);
-  const started: { task: TaskDefinition; process: Running; port: number | undefined }[] = [];
-  for (const task of tasks) {
-    const name = task.family;
-    const secrets: Record<string, string> = {};
-    if (task.container.secrets.length > 0) {
-      // ECS reads secrets with the execution role, before the container starts.
-      const execution = await assumeRole(
-        emulator.url,
-        operator,
-        region,
-        task.executionRoleArn,
-        "e2e-drive-execution",
-      );
-      for (const secret of task.container.secrets) {
-        const ref = parseValueFrom(secret.valueFrom);
-        const text = await aws(emulator.url, execution, region, "secretsmanager", {
-          target: "secretsmanager.GetSecretValue",
-          json: {
-            SecretId: ref.secretId,
-            ...(ref.versionStage ? { VersionStage: ref.versionStage } : {}),
-            ...(ref.versionId ? { VersionId: ref.versionId } : {}),
-          },
-        });
-        const { SecretString } = JSON.parse(text) as { SecretString?: string };
-        if (SecretString === undefined) throw new Error(`${secret.valueFrom}: no SecretString`);
-        secrets[secret.name] = secretValue(SecretString, ref.jsonKey, `${name} ${secret.name}`);
-        say(
-          `${name}: secret ${secret.name} <- ${ref.secretId}${ref.jsonKey ? ` key ${ref.jsonKey}` : ""}: resolved from moto's Secrets Manager with the execution role${managedBy(resources, ref.secretId, ref.jsonKey, secrets[secret.name]!)}`,
-        );
-      }
-    }
-    const role = await assumeRole(
-      emulator.url,
-      operator,
-      region,
-      task.taskRoleArn,
-      `e2e-drive-${task.container.name}`,
-    );
-    say(
-      `${name}: task role ${task.taskRoleArn} assumed in moto as ${role.arn} (moto does not enforce IAM: the role's policies are not checked)`,
-    );
-    const port = task.container.containerPorts.length > 0 ? await freePort() : undefined;
-    const local = localEnvironment({
-      image,
-      container: task.container,
-      secrets,
-      database: { host: "127.0.0.1", port: dbPort },
-      listenPort: port,
-      aws: { endpoint: emulator.url, ...role },
+/** The container's secrets, read as ECS reads them: with the execution role, before it starts. */
+async function resolveSecrets(
+  context: Context,
+  task: TaskDefinition,
+  resources: readonly StateResource[],
+): Promise<Record<string, string>> {
+  const secrets: Record<string, string> = {};
+  if (task.container.secrets.length === 0) return secrets;
+  const { url, operator, region, say } = context;
+  const execution = await assumeRole(
+    url,
+    operator,
+    region,
+    task.executionRoleArn,
+    "e2e-drive-execution",
+  );
+  for (const secret of task.container.secrets) {
+    const ref = parseValueFrom(secret.valueFrom);
+    const text = await aws(url, execution, region, "secretsmanager", {
+      target: "secretsmanager.GetSecretValue",
+      json: {
+        SecretId: ref.secretId,
+        ...(ref.versionStage ? { VersionStage: ref.versionStage } : {}),
+        ...(ref.versionId ? { VersionId: ref.versionId } : {}),
+      },
     });
-    for (const s of local.substitutions)
-      say(`${name}: substituted ${s.name} ${s.from} -> ${s.to}: ${s.reason}`);
-    const fromStack = Object.keys(task.container.environment).concat(
-      task.container.secrets.map((s) => s.name),
-    );
+    const { SecretString } = JSON.parse(text) as { SecretString?: string };
+    if (SecretString === undefined) throw new Error(`${secret.valueFrom}: no SecretString`);
+    const value = secretValue(SecretString, ref.jsonKey, `${task.family} ${secret.name}`);
+    secrets[secret.name] = value;
     say(
-      `${name}: from the stack: ${fromStack
-        .sort()
-        .map((k) =>
-          local.substitutions.some((s) => s.name === k)
-            ? `${k} (substituted)`
-            : `${k}=${task.container.secrets.some((s) => s.name === k) ? "(secret)" : local.env[k]}`,
-        )
-        .join(", ")}`,
+      `${task.family}: secret ${secret.name} <- ${ref.secretId}${ref.jsonKey ? ` key ${ref.jsonKey}` : ""}: resolved from moto's Secrets Manager with the execution role${managedBy(resources, ref.secretId, ref.jsonKey, value)}`,
     );
-    const [command, ...args] = task.container.command ?? image.cmd;
-    if (command !== "node") throw new Error(`${name}: the command ${command} is not node`);
-    started.push({
-      task,
-      port,
-      process: start(name, process.execPath, args, SERVICE_DIR, local.env),
-    });
-    processes.push(started.at(-1)!.process);
   }
+  return secrets;
+}
 
-  // 5. Ready: the API answers /ready (its database and schema), each worker has checked its queue.
-  const readyStarted = performance.now();
-  const apiRun = started.find((s) => s.task === api)!;
-  const apiUrl = `http://127.0.0.1:${apiRun.port}`;
+/** One task definition's container as a local process, as its task role, with its environment. */
+async function startContainer(
+  context: Context,
+  task: TaskDefinition,
+  given: { image: ImageDefaults; resources: readonly StateResource[]; dbPort: number },
+): Promise<Container> {
+  const { url, operator, region, say } = context;
+  const name = task.family;
+  const secrets = await resolveSecrets(context, task, given.resources);
+  const session = `e2e-drive-${task.container.name}`;
+  const role = await assumeRole(url, operator, region, task.taskRoleArn, session);
+  say(
+    `${name}: task role ${task.taskRoleArn} assumed in moto as ${role.arn} (moto does not enforce IAM: the role's policies are not checked)`,
+  );
+  const port = task.container.containerPorts.length > 0 ? await freePort() : undefined;
+  const local = localEnvironment({
+    image: given.image,
+    container: task.container,
+    secrets,
+    database: { host: "127.0.0.1", port: given.dbPort },
+    listenPort: port,
+    aws: { endpoint: url, ...role },
+  });
+  for (const s of local.substitutions) {
+    say(`${name}: substituted ${s.name} ${s.from} -> ${s.to}: ${s.reason}`);
+  }
+  const isSecret = (k: string) => task.container.secrets.some((s) => s.name === k);
+  const shown = (k: string) =>
+    local.substitutions.some((s) => s.name === k)
+      ? `${k} (substituted)`
+      : `${k}=${isSecret(k) ? "(secret)" : local.env[k]}`;
+  const fromStack = [
+    ...Object.keys(task.container.environment),
+    ...task.container.secrets.map((s) => s.name),
+  ];
+  say(`${name}: from the stack: ${fromStack.sort().map(shown).join(", ")}`);
+  const [command, ...args] = task.container.command ?? given.image.cmd;
+  if (command !== "node") throw new Error(`${name}: the command ${command} is not node`);
+  const running = start(name, process.execPath, args, SERVICE_DIR, local.env);
+  context.processes.push(running);
+  return { task, port, process: running };
+}
+
+/** The API answers /ready (its database and schema); each worker has checked its queue. */
+async function waitUntilReady(
+  api: Container,
+  workers: readonly Container[],
+  say: (line: string) => void,
+): Promise<void> {
+  const started = performance.now();
   for (const deadline = Date.now() + 60_000; ; await sleep(200)) {
-    if (apiRun.process.child.exitCode !== null)
+    if (api.process.child.exitCode !== null) {
       throw new Error(
-        `the API exited (${apiRun.process.child.exitCode}): ${tail(apiRun.process.output())}`,
+        `the API exited (${api.process.child.exitCode}): ${tail(api.process.output())}`,
       );
-    const ready = await fetch(`${apiUrl}/ready`).then(
+    }
+    const ready = await fetch(`http://127.0.0.1:${api.port}/ready`).then(
       (r) => r.status,
       () => 0,
     );
     if (ready === 200) break;
-    if (Date.now() > deadline)
-      throw new Error(`the API is not ready within 60 s: ${tail(apiRun.process.output())}`);
+    if (Date.now() > deadline) {
+      throw new Error(`the API is not ready within 60 s: ${tail(api.process.output())}`);
+    }
   }
-  const workers = started.filter((s) => s !== apiRun);
-  for (const w of workers)
+  for (const w of workers) {
     await w.process.waitFor((l) => l.message === "queue checked", 60_000, "queue checked");
+  }
   say(
-    `${api.family} ready (GET /ready 200) and ${workers.map((w) => `${w.task.family} (queue checked)`).join(", ")} in ${since(readyStarted)}`,
+    `${api.task.family} ready (GET /ready 200) and ${workers.map((w) => `${w.task.family} (queue checked)`).join(", ")} in ${since(started)}`,
   );
+}
 
-  // 6. The stack's topic -> queue, as applied and as moto holds it.
-  const topicArn = api.container.environment.TOPIC_EVENTS_ARN;
+/**
+ * The stack's topic -> queue, as applied and as moto holds it: the subscription between the
+ * API's topic and the worker's queue is the state's and the only one, with the state's raw
+ * delivery, and the queue's policy is the state's.
+ */
+async function checkTopicToQueue(
+  context: Context,
+  resources: readonly StateResource[],
+  api: Container,
+  workers: readonly Container[],
+): Promise<void> {
+  const { url, operator, region, say } = context;
+  const topicArn = api.task.container.environment.TOPIC_EVENTS_ARN;
   const queueUrl = workers.map((w) => w.task.container.environment.QUEUE_EVENTS_URL).find(Boolean);
-  if (!topicArn || !queueUrl)
+  if (!topicArn || !queueUrl) {
     throw new Error(
       "no TOPIC_EVENTS_ARN in the API's environment or no QUEUE_EVENTS_URL in a worker's",
     );
+  }
   const wired = wiring(resources, topicArn, queueUrl);
-  const listed = await aws(emulator.url, operator, region, "sns", {
+  const listed = await aws(url, operator, region, "sns", {
     form: { Action: "ListSubscriptionsByTopic", Version: "2010-03-31", TopicArn: topicArn },
   });
-  const subscriptions = xmlValues(listed, "SubscriptionArn");
   const endpoints = xmlValues(listed, "Endpoint");
-  const toQueue = subscriptions.filter((_, i) => endpoints[i] === wired.queueArn);
+  const toQueue = xmlValues(listed, "SubscriptionArn").filter(
+    (_, i) => endpoints[i] === wired.queueArn,
+  );
   if (toQueue.length !== 1 || toQueue[0] !== wired.subscriptionArn) {
     throw new Error(
       `moto's subscriptions of ${topicArn} to ${wired.queueArn} are ${JSON.stringify(toQueue)}, not the stack's ${wired.subscriptionArn}`,
     );
   }
-  const attributes = await aws(emulator.url, operator, region, "sns", {
+  const attributes = await aws(url, operator, region, "sns", {
     form: {
       Action: "GetSubscriptionAttributes",
       Version: "2010-03-31",
@@ -862,17 +919,16 @@ async function drive(
       `moto's RawMessageDelivery of ${wired.subscriptionArn} is ${raw}, the stack's ${wired.rawMessageDelivery}`,
     );
   }
-  const queueAttributes = JSON.parse(
-    await aws(emulator.url, operator, region, "sqs", {
+  const queue = JSON.parse(
+    await aws(url, operator, region, "sqs", {
       target: "AmazonSQS.GetQueueAttributes",
       json: { QueueUrl: queueUrl, AttributeNames: ["All"] },
     }),
   ) as { Attributes?: Record<string, string> };
-  const policy = queueAttributes.Attributes?.Policy;
-  if (
-    !policy ||
-    JSON.stringify(JSON.parse(policy)) !== JSON.stringify(JSON.parse(wired.queuePolicy))
-  ) {
+  const policy = queue.Attributes?.Policy;
+  const same = (a: string, b: string) =>
+    JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  if (!policy || !same(policy, wired.queuePolicy)) {
     throw new Error(
       `moto's policy of ${queueUrl} is ${policy ?? "(none)"}, not the stack's ${wired.queuePolicy}`,
     );
@@ -880,32 +936,41 @@ async function drive(
   say(
     `the stack's subscription ${wired.subscriptionArn} (${topicArn} -> ${wired.queueArn}, RawMessageDelivery ${raw}) is the only one to the queue in moto, and the queue's policy is the stack's (moto keeps it but does not evaluate it when SNS delivers)`,
   );
+}
 
-  // 7. One item through API -> SNS -> SQS -> worker -> DynamoDB.
+/** POST an item; its SNS message id from the API's line; the worker's line; its DynamoDB records. */
+async function driveOneItem(
+  context: Context,
+  api: Container,
+  workers: readonly Container[],
+): Promise<string> {
+  const { url, operator, region, say } = context;
   const t0 = performance.now();
-  const name = `e2e drive ${new Date().toISOString()}`;
-  const response = await fetch(`${apiUrl}/items`, {
+  const response = await fetch(`http://127.0.0.1:${api.port}/items`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-request-id": "e2e-drive" },
-    body: JSON.stringify({ name }),
+    body: JSON.stringify({ name: `e2e drive ${new Date().toISOString()}` }),
   });
   const postMs = performance.now() - t0;
   const body = (await response.json()) as { id?: string };
-  if (response.status !== 201 || !body.id)
+  if (response.status !== 201 || !body.id) {
     throw new Error(`POST /items answered ${response.status}: ${JSON.stringify(body)}`);
+  }
   const itemId = body.id;
-  const created = await apiRun.process.waitFor(
+  const created = await api.process.waitFor(
     (l) => l.message === "item created" && l.item_id === itemId,
     5_000,
     `"item created" for ${itemId}`,
   );
   const snsMessageId = created.sns_message_id;
-  if (typeof snsMessageId !== "string" || snsMessageId === "")
+  if (typeof snsMessageId !== "string" || snsMessageId === "") {
     throw new Error(
       `the API's "item created" line has no sns_message_id: ${JSON.stringify(created)}`,
     );
+  }
+  const eventId = String(created.event_id);
   say(
-    `item ${itemId}: POST /items 201 in ${Math.round(postMs)} ms; SNS message id ${snsMessageId} (event ${String(created.event_id)}, the API's "item created" line)`,
+    `item ${itemId}: POST /items 201 in ${Math.round(postMs)} ms; SNS message id ${snsMessageId} (event ${eventId}, the API's "item created" line)`,
   );
 
   const processed = await Promise.any(
@@ -923,18 +988,17 @@ async function drive(
     throw e instanceof AggregateError ? (e.errors[0] as Error) : e;
   });
   const processedMs = performance.now() - t0;
-  if (processed.outcome !== "applied" || processed.event_id !== created.event_id) {
+  if (processed.outcome !== "applied" || processed.event_id !== eventId) {
     throw new Error(
-      `the worker's line is not the applied item.created event ${String(created.event_id)}: ${JSON.stringify(processed)}`,
+      `the worker's line is not the applied item.created event ${eventId}: ${JSON.stringify(processed)}`,
     );
   }
   say(`worker's line ${Math.round(processedMs)} ms after the POST: ${JSON.stringify(processed)}`);
 
-  const table =
-    workers[0]!.task.container.environment.TABLE_ITEMS_NAME ??
-    api.container.environment.TABLE_ITEMS_NAME;
+  const table = workers[0]!.task.container.environment.TABLE_ITEMS_NAME;
+  if (!table) throw new Error(`${workers[0]!.task.address}: no TABLE_ITEMS_NAME`);
   const query = JSON.parse(
-    await aws(emulator.url, operator, region, "dynamodb", {
+    await aws(url, operator, region, "dynamodb", {
       target: "DynamoDB_20120810.Query",
       json: {
         TableName: table,
@@ -947,17 +1011,13 @@ async function drive(
   const records = (query.Items ?? []).map(plainItem);
   const readMs = performance.now() - t0;
   const record = records.find((r) => r.sk === "created");
-  const receipt = records.find((r) => r.sk === `processed#${String(created.event_id)}`);
-  if (
-    !record ||
-    typeof record.processedAt !== "string" ||
-    record.eventId !== created.event_id ||
-    !receipt
-  ) {
+  const receipt = records.find((r) => r.sk === `processed#${eventId}`);
+  if (!record || typeof record.processedAt !== "string" || record.eventId !== eventId || !receipt) {
     throw new Error(`${table} has no processed record of ${itemId}: ${JSON.stringify(records)}`);
   }
-  for (const r of records)
+  for (const r of records) {
     say(`DynamoDB ${table} (read ${Math.round(readMs)} ms after the POST): ${JSON.stringify(r)}`);
+  }
   return `item ${itemId}, SNS message ${snsMessageId}, processed by the worker ${Math.round(processedMs)} ms after the POST (SQS message ${String(processed.message_id)}), ${records.length} records in ${table}`;
 }
 
