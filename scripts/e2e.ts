@@ -4,8 +4,9 @@
 //      state bucket, lock table and state roles in moto;
 //   2. `shared`, then each `identity-<account>` stack (CI's identity in another account, applied
 //      with an operator key of that account, as its administrator would: no cross-account role),
-//      then each non-production environment of the shared account, each through the S3 backend
-//      in that bucket, assuming the state role, locking in that table;
+//      then every environment, two at a time (they share only the foundation), each with the operator
+//      key of its account, through the S3 backend in the state bucket, assuming the state role,
+//      locking in that table;
 //   3. a second `plan -detailed-exitcode` of each: it must show no changes, other than the
 //      differences listed as moto's in scripts/e2e.exclusions.json;
 //   4. a lock test: while one Terraform run holds shared's lock, a plan with -lock-timeout=0 from
@@ -16,7 +17,8 @@
 //      a release's plan (release-plan.ts).
 // Endpoints and keys exist only in override files written into temporary copies of the stacks.
 // Resources moto cannot apply are left out by scripts/e2e.exclusions.json, with reasons.
-// Environments in other accounts are out of scope: see e2eScope().
+// Every environment is applied, production included, each with its own account's credentials;
+// CloudWatch goes through a protocol bridge (scripts/terraform/cloudwatch-bridge.ts).
 //
 //   --skip-if-no-provider (or TERRAFORM_SKIP_IF_NO_PROVIDER=1): exit 0 with "SKIPPED" when the
 //   provider cache is not prepared.   --keep: keep the temporary directory (path printed).
@@ -27,15 +29,25 @@ import {
   classifyChanges,
   parseExclusions,
   planTargets,
+  settingsOverride,
   type Excluded,
   type ExclusionList,
 } from "./terraform/exclusions";
+import { AutoScalingTags } from "./terraform/autoscaling-tags";
+import { BudgetSubscribers } from "./terraform/budget-subscribers";
+import {
+  readCloudWatchModel,
+  startCloudWatchBridge,
+  type CloudWatchBridge,
+} from "./terraform/cloudwatch-bridge";
+import { startEmulatorFront, type EmulatorFront, type Gap } from "./terraform/emulator-front";
 import { proxyEnv, startGuardProxy, type GuardProxy } from "./terraform/guard-proxy";
 import {
   createHostedZone,
   createOperatorKey,
   getItem,
   installMoto,
+  motoSitePackages,
   motoVersion,
   startMoto,
   type Moto,
@@ -50,6 +62,8 @@ import {
   summarizePlan,
 } from "./terraform/output";
 import { overrideFiles, type Emulator } from "./terraform/overrides";
+import { QueryDefinitions } from "./terraform/query-definitions";
+import { RedriveAllowPolicies } from "./terraform/redrive-allow-policy";
 import {
   copyStack,
   PREPARE_CACHE,
@@ -57,6 +71,7 @@ import {
   readStack,
   ROOT,
   seconds,
+  inParallel,
   synthesize,
   terraform,
   terraformEnv,
@@ -70,44 +85,36 @@ import { releasePlan, type ReleasePlanResult } from "./terraform/release-plan";
 import { driveWorkload, workloadStacks, type DriveResult } from "./terraform/workload-drive";
 
 interface Scope {
-  /** Applied in this order: state, shared, the identity stacks, then the environments in scope. */
+  /** Applied one after the other: state, shared, the identity stacks. */
+  readonly foundation: readonly string[];
+  /** Then every environment, ENVIRONMENTS_AT_ONCE at a time. */
+  readonly environments: readonly string[];
+  /** All of them, in that order. */
   readonly stacks: readonly string[];
-  /** Environments left out, each with its reason. */
-  readonly outOfScope: Readonly<Record<string, string>>;
   /** Stacks planned again the way a pull request's workflow plans them (pipeline.json). */
   readonly ciPlanStacks: readonly string[];
 }
 
 /**
  * The bootstrap sequence of docs/ci-cd.md, from the pipeline manifest (so from the configuration):
- * state, shared, every identity stack (each in its own account), and every non-production
- * environment of the shared account. Environments in other accounts (the production ones) need
- * fixtures of their own: their TLS certificates in their own hosted zones.
+ * state, shared, every identity stack (each in its own account, with that account's credentials),
+ * then the environments in release order: the non-production ones, then the production ones.
  */
 function e2eScope(): Scope {
   const manifest = JSON.parse(readFileSync(join(ROOT, "cdktf.out", "pipeline.json"), "utf8")) as {
-    stacks: Record<string, { account: string }>;
     planStacks: string[];
     release: Record<"nonProduction" | "production", { stack: string }[]>;
   };
-  const home = manifest.stacks.shared!.account;
   const identity = manifest.planStacks.filter((stack) => stack.startsWith("identity-"));
-  const environments = [...manifest.release.nonProduction, ...manifest.release.production];
-  const inScope = manifest.release.nonProduction
-    .map((target) => target.stack)
-    .filter((stack) => manifest.stacks[stack]!.account === home);
-  const outOfScope = Object.fromEntries(
-    environments
-      .filter((target) => !inScope.includes(target.stack))
-      .map(({ stack }) => [
-        stack,
-        `its TLS certificate in its own hosted zone (account ${manifest.stacks[stack]!.account}) needs fixtures of its own; the e2e covers the non-production environments of the shared account (${home}), and every account's CI identity`,
-      ]),
+  const environments = [...manifest.release.nonProduction, ...manifest.release.production].map(
+    (target) => target.stack,
   );
+  const foundation = ["state", "shared", ...identity];
   return {
-    stacks: ["state", "shared", ...identity, ...inScope],
-    outOfScope,
-    ciPlanStacks: ["shared", ...identity, ...inScope],
+    foundation,
+    environments,
+    stacks: [...foundation, ...environments],
+    ciPlanStacks: ["shared", ...identity, ...environments],
   };
 }
 /** The stack whose lock is contended in the lock test (small, so the test is quick). */
@@ -115,6 +122,8 @@ const LOCK_STACK = "shared";
 /** Values for variables without a default. */
 const VARIABLES: Record<string, string> = { image_tag: "0123abc" };
 const TIMEOUT_SECONDS = 15 * 60;
+/** Environments applied at the same time (their order is then the release's only in the summary). */
+const ENVIRONMENTS_AT_ONCE = 2;
 
 const skipAllowed =
   process.argv.includes("--skip-if-no-provider") ||
@@ -178,6 +187,9 @@ async function applyStack(
   for (const [file, content] of Object.entries(overrideFiles(stack, emulator))) {
     writeJson(join(copy, file), content);
   }
+  const settings = settingsOverride(stack, list.settings);
+  if (settings.content)
+    writeJson(join(copy, "emulator_settings_override.tf.json"), settings.content);
   const plan = planTargets(stack, name, list.exclusions);
   const targets = plan.excluded.length > 0 ? plan.targets.map((t) => `-target=${t}`) : [];
   const vars = variableArgs(stack, name);
@@ -186,7 +198,7 @@ async function applyStack(
     total: plan.total,
     applied: 0,
     excluded: plan.excluded,
-    used: [...plan.used],
+    used: [...plan.used, ...settings.used],
     secondPlanChanges: undefined,
     knownChanges: 0,
     details: [],
@@ -472,13 +484,15 @@ async function main(): Promise<number> {
   const accountOfStack = new Map(stacks.map((s) => [s.name, accountOf(s.json, s.name)]));
   const account = accountOfStack.get("shared")!;
   const accounts = [...new Set([account, ...accountOfStack.values()])];
-  const zones = stacks.flatMap((s) => externalHostedZones(s.json));
+  // Hosted zones the stacks write into, each created beforehand in the stack's own account.
+  const zones = stacks.flatMap((s) =>
+    externalHostedZones(s.json).map((zone) => ({ ...zone, account: accountOfStack.get(s.name)! })),
+  );
 
   const dir = workDir("terraform-e2e");
   const moto = await startMoto({
     motoServer,
-    accountId: account,
-    zoneIds: zones,
+    zones,
     logFile: join(dir, "moto.log"),
   });
   log(`moto listening on ${moto.url} (pid ${moto.pid})`);
@@ -490,34 +504,69 @@ async function main(): Promise<number> {
   const drives: DriveResult[] = [];
   const releases: ReleasePlanResult[] = [];
   let guard: GuardProxy | undefined;
+  let bridge: CloudWatchBridge | undefined;
+  const fronts = new Map<string, EmulatorFront>();
   try {
     guard = await startGuardProxy(Number(new URL(moto.url).port), (r) =>
       log(`guard proxy REFUSED ${r}`),
     );
+    bridge = await startCloudWatchBridge(
+      moto.url,
+      readCloudWatchModel(motoSitePackages(motoServer)),
+    );
+    log(`CloudWatch RPC v2 CBOR -> JSON protocol bridge to moto on ${bridge.url}`);
+    // Operations moto 5.2.5 lacks, answered in front of it (by the provider's endpoint key).
+    const gaps: Record<string, Gap> = {
+      appautoscaling: new AutoScalingTags(),
+      budgets: new BudgetSubscribers(),
+      logs: new QueryDefinitions(),
+      sqs: new RedriveAllowPolicies(),
+    };
+    for (const [service, gap] of Object.entries(gaps)) {
+      fronts.set(service, await startEmulatorFront(moto.url, gap));
+    }
+    log(`in front of moto, for operations it lacks: ${[...fronts.keys()].join(", ")}`);
+    const serviceUrls = {
+      cloudwatch: bridge.url,
+      ...Object.fromEntries([...fronts].map(([service, front]) => [service, front.url])),
+    };
     // One operator per account, as each account's administrator acts with its own credentials.
     const emulators = new Map<string, Emulator>();
     for (const a of accounts) {
       const keys = await createOperatorKey(moto.url, a, "e2e-operator");
-      emulators.set(a, { url: moto.url, ...keys });
+      emulators.set(a, { url: moto.url, serviceUrls, ...keys });
       log(`precondition: IAM user e2e-operator with an access key in account ${a}`);
     }
     for (const zone of zones) {
-      const id = await createHostedZone(moto.url, account, zone.name);
+      const id = await createHostedZone(moto.url, zone.account, zone.name);
       if (id !== zone.id) throw new Error(`hosted zone ${zone.name} got id ${id}, not ${zone.id}`);
-      log(`precondition: hosted zone ${zone.name} (${zone.id}) in account ${account}`);
+      log(`precondition: hosted zone ${zone.name} (${zone.id}) in account ${zone.account}`);
     }
     const env = terraformEnv(cache, proxyEnv(guard.url));
-    for (const { name } of stacks) {
+    const apply = async (name: string) => {
       const emulator = emulators.get(accountOfStack.get(name)!)!;
       if (name !== "state" && name !== "shared" && accountOfStack.get(name) !== account) {
         log(`${name}: applied with the operator key of account ${accountOfStack.get(name)}`);
       }
       const result = await applyStack(name, dir, emulator, list, env);
+      if (result.failure) log(`${name}: ${result.failure}`);
+      return result;
+    };
+    // The foundation one after the other (each needs the one before); then the environments at
+    // the same time: they share nothing but the foundation, and most of an apply is the
+    // provider's waiters (RDS, S3 lifecycle), so two overlap well on 2 cores.
+    for (const name of scope.foundation) {
+      const result = await apply(name);
       results.push(result);
-      if (result.failure) {
-        log(`${name}: ${result.failure}`);
-        break;
-      }
+      if (result.failure) break;
+    }
+    if (results.every((r) => !r.failure)) {
+      results.push(
+        ...(await inParallel(
+          scope.environments.map((name) => () => apply(name)),
+          ENVIRONMENTS_AT_ONCE,
+        )),
+      );
     }
     if (results.length === stacks.length && results.every((r) => !r.failure)) {
       lock = await lockTest(dir, moto, account, env);
@@ -538,6 +587,8 @@ async function main(): Promise<number> {
     }
   } finally {
     await guard?.close();
+    await bridge?.close();
+    for (const front of fronts.values()) await front.close();
     moto.stop();
     if (keep) log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
@@ -546,12 +597,15 @@ async function main(): Promise<number> {
   console.log("\ne2e: left out (scripts/e2e.exclusions.json, and what refers to it):");
   const excluded = results.flatMap((r) => r.excluded.map((e) => ({ stack: r.stack, ...e })));
   for (const e of excluded) console.log(`  ${e.stack} ${e.address}: ${e.reason}`);
-  for (const [stack, reason] of Object.entries(scope.outOfScope)) {
-    console.log(`  ${stack} (the whole stack): ${reason}`);
+  if (excluded.length === 0) console.log("  nothing");
+  console.log("\ne2e: set differently for the emulator (scripts/e2e.exclusions.json settings):");
+  for (const s of list.settings) {
+    const args = Object.entries(s.set).map(([k, v]) => `${k} = ${JSON.stringify(v)}`);
+    console.log(`  ${s.match} ${args.join(", ")}: ${s.reason}`);
   }
   if (results.length === stacks.length && results.every((r) => !r.failure)) {
     const used = new Set(results.flatMap((r) => r.used));
-    for (const entry of [...list.exclusions, ...list.knownDifferences].filter(
+    for (const entry of [...list.exclusions, ...list.knownDifferences, ...list.settings].filter(
       (e) => !used.has(e),
     )) {
       log(
@@ -622,6 +676,16 @@ async function main(): Promise<number> {
     `  guard proxy: ${guard?.forwarded ?? 0} account-prefixed requests passed to moto, ${guard?.refused.length ?? 0} refused`,
   );
   for (const r of guard?.refused ?? []) console.log(`    refused: ${r}`);
+  const bridged = Object.entries(bridge?.calls ?? {}).map(([op, n]) => `${op} ${n}`);
+  console.log(
+    `  CloudWatch bridge: ${bridged.length > 0 ? bridged.join(", ") : "no calls"} (RPC v2 CBOR re-encoded as JSON protocol for moto)`,
+  );
+  for (const [service, front] of fronts) {
+    const answered = Object.entries(front.answered).map(([op, n]) => `${op} ${n}`);
+    console.log(
+      `  answered in front of moto (${service}): ${answered.length > 0 ? answered.join(", ") : "none"}`,
+    );
+  }
   console.log(
     `  moto install/check ${seconds(installSeconds)}; total ${seconds((performance.now() - started) / 1000)}`,
   );

@@ -5,6 +5,7 @@ import {
   classifyChanges,
   parseExclusions,
   planTargets,
+  settingsOverride,
   type KnownDifference,
 } from "../../scripts/terraform/exclusions";
 import type { ResourceDifference } from "../../scripts/terraform/output";
@@ -84,9 +85,40 @@ describe("the e2e exclusion list", () => {
       JSON.parse(readFileSync(join(__dirname, "../../scripts/e2e.exclusions.json"), "utf8")),
     );
     expect(list.exclusions.length).toBeGreaterThan(0);
-    for (const e of [...list.exclusions, ...list.knownDifferences]) {
+    for (const e of [...list.exclusions, ...list.knownDifferences, ...list.settings]) {
       expect(e.reason.length).toBeGreaterThanOrEqual(30);
     }
+  });
+});
+
+describe("arguments set differently for the emulator", () => {
+  const setting = { match: "aws_a", set: { wait: false }, reason };
+
+  it("set the listed arguments on every resource of the listed type, and nothing else", () => {
+    const stack: StackJson = {
+      resource: { aws_a: { one: { wait: true, name: "x" }, two: {} }, aws_b: { three: {} } },
+    };
+    const { content, used } = settingsOverride(stack, [setting]);
+    expect(content).toEqual({
+      resource: { aws_a: { one: { wait: false }, two: { wait: false } } },
+    });
+    expect(used).toEqual([setting]);
+  });
+
+  it("write no override for a stack without the type", () => {
+    expect(settingsOverride({ resource: { aws_b: { three: {} } } }, [setting])).toEqual({
+      content: undefined,
+      used: [],
+    });
+  });
+
+  it("must name a resource type and give a reason", () => {
+    expect(() =>
+      parseExclusions({ exclusions: [], settings: [{ ...setting, match: "aws_a.one" }] }),
+    ).toThrow(/resource type/);
+    expect(() =>
+      parseExclusions({ exclusions: [], settings: [{ ...setting, reason: "moto" }] }),
+    ).toThrow(/settings/);
   });
 });
 

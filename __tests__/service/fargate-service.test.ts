@@ -257,6 +257,15 @@ describe("every service", () => {
     });
   });
 
+  it("can change its capacity provider strategy later: ECS and the provider require a forced new deployment for it", () => {
+    // Without it, tuning the Spot weight fails the plan ("force_new_deployment should be true
+    // when capacity_provider_strategy is being updated"), as the e2e's second plan showed.
+    expect(onlyResource(service("worker"), "aws_ecs_service")).toMatchObject({
+      force_new_deployment: true,
+      capacity_provider_strategy: expect.any(Array),
+    });
+  });
+
   it("scales on average CPU between the configured bounds, slow in and fast out", () => {
     const scaled = service("worker", {
       desiredCount: 2,

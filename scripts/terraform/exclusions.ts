@@ -44,12 +44,33 @@ export const ExclusionsFile = z.strictObject({
         .readonly(),
     )
     .default([]),
+  /**
+   * Arguments set differently for the emulator only (an override file in the stack's copy), where
+   * the synthesized value asks for behaviour an emulator cannot have: e.g. waiting for running
+   * tasks when it runs none. Only provider-side arguments that AWS never sees belong here.
+   */
+  settings: z
+    .array(
+      z
+        .strictObject({
+          match: z.string().regex(TYPE, { message: "must be a resource type" }),
+          set: z.record(
+            z.string().regex(/^[a-z0-9_]+$/),
+            z.union([z.boolean(), z.number(), z.string()]),
+          ),
+          reason: z.string().min(30),
+        })
+        .readonly(),
+    )
+    .default([]),
 });
 export type Exclusion = z.infer<typeof ExclusionsFile>["exclusions"][number];
 export type KnownDifference = z.infer<typeof ExclusionsFile>["knownDifferences"][number];
+export type EmulatorSetting = z.infer<typeof ExclusionsFile>["settings"][number];
 export interface ExclusionList {
   readonly exclusions: Exclusion[];
   readonly knownDifferences: KnownDifference[];
+  readonly settings: EmulatorSetting[];
 }
 
 /** Parses the file's content; throws with every problem and its path. */
@@ -67,7 +88,11 @@ export function parseExclusions(json: unknown): ExclusionList {
       seen.add(key);
     }
   }
-  return { exclusions: parsed.data.exclusions, knownDifferences: parsed.data.knownDifferences };
+  return {
+    exclusions: parsed.data.exclusions,
+    knownDifferences: parsed.data.knownDifferences,
+    settings: parsed.data.settings,
+  };
 }
 
 const matches = (e: Exclusion, address: string) =>
@@ -134,6 +159,26 @@ export function planTargets(
     total: all.length,
     used: applicable.filter((e) => used.has(e)),
   };
+}
+
+/**
+ * `emulator_settings_override.tf.json`: the listed arguments set on every resource of the listed
+ * types in this stack, and the entries that matched; undefined content when none did.
+ */
+export function settingsOverride(
+  stack: StackJson,
+  settings: readonly EmulatorSetting[],
+): { content: Record<string, unknown> | undefined; used: EmulatorSetting[] } {
+  const resource: Record<string, Record<string, Record<string, unknown>>> = {};
+  const used: EmulatorSetting[] = [];
+  for (const setting of settings) {
+    const names = Object.keys(stack.resource?.[setting.match] ?? {});
+    if (names.length === 0) continue;
+    used.push(setting);
+    const byName = (resource[setting.match] ??= {});
+    for (const name of names) byName[name] = { ...byName[name], ...setting.set };
+  }
+  return { content: used.length > 0 ? { resource } : undefined, used };
 }
 
 /** `aws_x.name["key"]` or `aws_x.name[0]` -> `aws_x.name` */

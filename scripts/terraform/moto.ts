@@ -21,6 +21,16 @@ export function motoVersion(motoServer: string): string {
   }).trim();
 }
 
+/** The site-packages directory of moto's environment (where its botocore service models are). */
+export function motoSitePackages(motoServer: string): string {
+  const python = join(dirname(motoServer), "python");
+  return execFileSync(
+    python,
+    ["-c", "import os, botocore; print(os.path.dirname(os.path.dirname(botocore.__file__)))"],
+    { encoding: "utf8" },
+  ).trim();
+}
+
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,10 +49,8 @@ export function freePort(): Promise<number> {
 
 export interface MotoOptions {
   readonly motoServer: string;
-  /** the account of the hosted zones below */
-  readonly accountId: string;
-  /** hosted zones that must get these ids when created (the stacks name them literally) */
-  readonly zoneIds: readonly { id: string; name: string }[];
+  /** hosted zones that must get these ids when created in their account (the stacks name them literally) */
+  readonly zones: readonly { id: string; name: string; account: string }[];
   readonly logFile: string;
 }
 
@@ -63,9 +71,9 @@ import json, os, sys, threading, time
 from moto.route53.models import HostedZoneIdentifier
 from moto.utilities.id_generator import moto_id_manager
 from moto.server import main
-account, zones, port = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+zones, port = json.loads(sys.argv[1]), sys.argv[2]
 for zone in zones:
-    moto_id_manager.set_custom_id(HostedZoneIdentifier(account, zone["name"] + ".", None), zone["id"])
+    moto_id_manager.set_custom_id(HostedZoneIdentifier(zone["account"], zone["name"] + ".", None), zone["id"])
 parent = os.getppid()
 def orphaned():
     # The harness died without stopping moto (e.g. SIGKILL): stop too.
@@ -80,21 +88,17 @@ export async function startMoto(options: MotoOptions): Promise<Moto> {
   const port = await freePort();
   const python = join(dirname(options.motoServer), "python");
   const log = openSync(options.logFile, "a");
-  const child = spawn(
-    python,
-    ["-c", LAUNCHER, options.accountId, JSON.stringify(options.zoneIds), String(port)],
-    {
-      stdio: ["ignore", log, log],
-      env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        HOME: process.env.HOME ?? "/tmp",
-        // Certificates are issued at once instead of after 60 s (nobody answers the DNS check).
-        MOTO_ACM_VALIDATION_WAIT: "0",
-        // AWS managed policies (arn:aws:iam::aws:policy/...) exist, as in AWS.
-        MOTO_IAM_LOAD_MANAGED_POLICIES: "true",
-      },
+  const child = spawn(python, ["-c", LAUNCHER, JSON.stringify(options.zones), String(port)], {
+    stdio: ["ignore", log, log],
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/tmp",
+      // Certificates are issued at once instead of after 60 s (nobody answers the DNS check).
+      MOTO_ACM_VALIDATION_WAIT: "0",
+      // AWS managed policies (arn:aws:iam::aws:policy/...) exist, as in AWS.
+      MOTO_IAM_LOAD_MANAGED_POLICIES: "true",
     },
-  );
+  });
   closeSync(log);
   track(child, "SIGKILL");
   const url = `http://127.0.0.1:${port}`;

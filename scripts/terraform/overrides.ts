@@ -15,6 +15,11 @@ export interface Emulator {
   readonly url: string;
   readonly accessKey: string;
   readonly secretKey: string;
+  /**
+   * Services reached elsewhere than `url` (e.g. `cloudwatch` through the protocol bridge of
+   * scripts/terraform/cloudwatch-bridge.ts).
+   */
+  readonly serviceUrls?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -67,7 +72,9 @@ function providerClientSettings(emulator: Emulator, services: readonly string[])
   return {
     access_key: emulator.accessKey,
     secret_key: emulator.secretKey,
-    endpoints: [Object.fromEntries(services.map((s) => [s, emulator.url]))],
+    endpoints: [
+      Object.fromEntries(services.map((s) => [s, emulator.serviceUrls?.[s] ?? emulator.url])),
+    ],
     s3_use_path_style: true,
     // The emulator is local: an error is not worth the provider's default 25 retries.
     max_retries: 3,

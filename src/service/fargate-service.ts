@@ -301,6 +301,13 @@ export class FargateService extends Construct {
       taskDefinition: this.taskDefinition.arn,
       desiredCount: props.desiredCount,
       capacityProviderStrategy: this.capacityProviderStrategy(),
+      // ECS refuses a change of a service's capacity provider strategy (say, the Spot weight in
+      // the configuration) without forceNewDeployment, and the provider fails the plan before
+      // that ("force_new_deployment should be true when capacity_provider_strategy is being
+      // updated"). It only marks Terraform's UpdateService calls, which roll the tasks anyway
+      // for a new task definition; any other update of the service now rolls them too, through
+      // the same circuit breaker and alarms. Found by the e2e's second plan against moto.
+      forceNewDeployment: true,
       platformVersion: "LATEST",
       deploymentController: { type: "ECS" },
       deploymentMinimumHealthyPercent: props.deployment.minimumHealthyPercent,
