@@ -669,7 +669,7 @@ async function main(): Promise<number> {
       `  workload drive (${name}): ${drive ? `${drive.outcome} (${seconds(drive.seconds)})` : "not run"}`,
     );
     console.log(
-      `  release plan (${name}): ${release ? `${release.outcome} (${seconds(release.seconds)})` : "not run"}`,
+      `  release, planned and applied (${name}): ${release ? `${release.outcome} (${seconds(release.seconds)})` : "not run"}`,
     );
   }
   console.log(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { actionOf, classifyReleasePlan } from "../../scripts/terraform/release-plan";
+import { actionOf, classifyReleasePlan, releasedState } from "../../scripts/terraform/release-plan";
+import type { StateResource } from "../../scripts/terraform/workload-drive";
 
 const TAG = "89abcdef0123456789abcdef0123456789abcdef";
 const image = (tag: string) => `111111111111.dkr.ecr.eu-west-1.amazonaws.com/orbit/app:${tag}`;
@@ -108,5 +109,33 @@ describe("the release plan", () => {
     expect(actionOf(["create", "delete"])).toBe("replace");
     expect(actionOf(["update"])).toBe("update");
     expect(actionOf(["no-op"])).toBe("no-op");
+  });
+});
+
+describe("the state after the release's apply", () => {
+  const revision = (arn: string, image: string): StateResource => ({
+    address: `aws_ecs_task_definition.${arn.split("/")[1]}`,
+    type: "aws_ecs_task_definition",
+    values: { arn, container_definitions: JSON.stringify([{ name: "app", image }]) },
+  });
+  const service = (runs: string): StateResource => ({
+    address: "aws_ecs_service.service_api_service",
+    type: "aws_ecs_service",
+    values: { task_definition: runs },
+  });
+  const repo = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/orbit/app";
+
+  it("is released when every service runs a revision with the new tag", () => {
+    const arn = "arn:aws:ecs:eu-west-1:111111111111:task-definition/orbit-staging-api:2";
+    expect(releasedState([revision(arn, `${repo}:${TAG}`), service(arn)], TAG)).toEqual([]);
+  });
+
+  it("is not when a service still runs the old image, or a revision the state does not hold", () => {
+    const arn = "arn:aws:ecs:eu-west-1:111111111111:task-definition/orbit-staging-api:1";
+    expect(releasedState([revision(arn, `${repo}:0123abc`), service(arn)], TAG)[0]).toMatch(
+      /runs .*orbit-staging-api:1 with .*:0123abc/,
+    );
+    expect(releasedState([service(arn)], TAG)[0]).toMatch(/not a revision in the state/);
+    expect(releasedState([], TAG)).toEqual(["no ECS service in the state"]);
   });
 });

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { classifyChanges, type Excluded, type KnownDifference } from "./exclusions";
 import { planDifferences } from "./output";
 import { readStack, seconds, terraform } from "./run";
+import { stateResources, type StateResource } from "./workload-drive";
 
 /** The tag the release plans: a 40-digit commit SHA, as release.yml passes `github.sha`. */
 export const RELEASE_IMAGE_TAG = "89abcdef0123456789abcdef0123456789abcdef";
@@ -149,6 +150,32 @@ function plannedImages(after: unknown): string[] {
   return containers.map((c) => c.image).filter((i): i is string => typeof i === "string");
 }
 
+/**
+ * After the release's apply: every ECS service must run a task definition revision whose
+ * containers all run the released tag. Pure; returns the problems (none: released).
+ */
+export function releasedState(resources: readonly StateResource[], tag: string): string[] {
+  const revisions = new Map<string, string[]>();
+  for (const r of resources.filter((x) => x.type === "aws_ecs_task_definition")) {
+    const containers = JSON.parse(String(r.values.container_definitions ?? "[]")) as {
+      image?: string;
+    }[];
+    revisions.set(
+      String(r.values.arn),
+      containers.map((c) => c.image ?? ""),
+    );
+  }
+  const services = resources.filter((x) => x.type === "aws_ecs_service");
+  if (services.length === 0) return ["no ECS service in the state"];
+  return services.flatMap((service) => {
+    const arn = String(service.values.task_definition);
+    const images = revisions.get(arn);
+    if (!images) return [`${service.address} runs ${arn}, not a revision in the state`];
+    const stale = images.filter((image) => !image.endsWith(`:${tag}`));
+    return stale.length > 0 ? [`${service.address} runs ${arn} with ${stale.join(", ")}`] : [];
+  });
+}
+
 export interface ReleasePlanResult {
   readonly stack: string;
   readonly ok: boolean;
@@ -160,8 +187,10 @@ export interface ReleasePlanResult {
 /**
  * Plans a release on the applied copy `dir` of `stack` as deploy.yml does (`terraform plan
  * -input=false -lock-timeout=5m -var "image_tag=<sha>" -out=tfplan`, through the stack's own
- * backend and state role), reads it with `terraform show -json`, and classifies it. Plans only:
- * the copy's state is left as applied.
+ * backend and state role), reads it with `terraform show -json`, and classifies it; then applies
+ * that plan as the deploy job's next step does, and checks in the state that every ECS service
+ * runs a revision with the new tag. (It applies what the plan holds, moto's known differences
+ * included, as the deploy job would.)
  */
 export async function releasePlan(options: {
   stack: string;
@@ -227,5 +256,26 @@ export async function releasePlan(options: {
     rows.filter((r) => r.verdict === verdict && (!type || r.type === type)).length;
   const summary = `${count("released", "aws_ecs_task_definition")} task definitions replaced, ${count("released", "aws_ecs_service")} services updated in place, ${count("moto")} known moto differences, ${count("pending")} left out of the e2e apply and created by any plan, ${count("unexpected")} other changes`;
   if (problems.length > 0) return done(false, `${summary}: ${problems.join("; ")}`, rows);
-  return done(true, summary, rows);
+
+  // The deploy job's next step: `terraform apply -input=false -lock-timeout=5m tfplan`.
+  const apply = await terraform(
+    dir,
+    ["apply", "-input=false", "-no-color", "-lock-timeout=5m", "release.tfplan"],
+    env,
+    900,
+  );
+  if (apply.code !== 0) {
+    const tail = (apply.stderr || apply.stdout).trim().split("\n").slice(-10).join(" ");
+    return done(false, `${summary}; apply of the plan: ${tail}`, rows);
+  }
+  const state = await terraform(dir, ["show", "-json", "-no-color"], env, 300);
+  if (state.code !== 0) return done(false, `terraform show -json (state): ${state.stderr.trim()}`);
+  const notReleased = releasedState(stateResources(JSON.parse(state.stdout)), tag);
+  if (notReleased.length > 0) {
+    return done(false, `${summary}; after the apply: ${notReleased.join("; ")}`, rows);
+  }
+  log(
+    `release (${stack}): applied in ${seconds(apply.seconds)}; every ECS service runs a revision with image tag ${tag}`,
+  );
+  return done(true, `${summary}; applied, every service runs the new revision`, rows);
 }
