@@ -1,4 +1,5 @@
 import { Testing } from "cdktf";
+import { createRequire } from "node:module";
 import { expect } from "vitest";
 
 // cdktf's matchers (toHaveResourceWithProperties, ...) extend the global `expect` of Jest; give
@@ -24,3 +25,23 @@ declare module "vitest" {
     toHaveDataSource(type: TerraformConstructor): T;
   }
 }
+
+// cdktf records where every token was made, a stack trace it prints only if that token later fails
+// to resolve: thousands per synthesized stack, each of unlimited depth and, under vitest, mapped
+// frame by frame through the source maps. That was half the CPU time of the suite. Here a token's
+// creation stack has Node's default depth (10 frames), unmapped; errors' stacks are untouched.
+const stackTrace = createRequire(__filename)("cdktf/lib/tokens/private/stack-trace") as {
+  captureStackTrace: (below?: (...args: never[]) => unknown) => string[];
+};
+const unmapped = (_: unknown, frames: NodeJS.CallSite[]) => frames;
+stackTrace.captureStackTrace = function captureStackTrace(below) {
+  const target: { stack?: NodeJS.CallSite[] } = {};
+  const mapStack = Error.prepareStackTrace;
+  Error.prepareStackTrace = unmapped;
+  try {
+    Error.captureStackTrace(target, below ?? captureStackTrace);
+    return (target.stack ?? []).map(String);
+  } finally {
+    Error.prepareStackTrace = mapStack;
+  }
+};
