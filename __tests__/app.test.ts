@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,10 +10,23 @@ import { committedEnvironment } from "./helpers";
 
 const freshDir = () => mkdtempSync(join(tmpdir(), "synth-"));
 
-describe("synthesize", () => {
-  it("writes one Terraform JSON document per stack into the output directory", () => {
+let committed: string | undefined;
+/**
+ * The output directory of one `synthesize()` of the committed configuration, made on first use:
+ * the tests read it, or copy it to have a previous output; none changes it.
+ */
+function committedOutput(): string {
+  if (committed === undefined) {
     const outdir = join(freshDir(), "cdktf.out");
     synthesize({ outdir });
+    committed = outdir;
+  }
+  return committed;
+}
+
+describe("synthesize", () => {
+  it("writes one Terraform JSON document per stack into the output directory", () => {
+    const outdir = committedOutput();
     // Every stack: state, shared and one per environment file, the committed ones among them.
     const config = parseConfig();
     const remote = remoteStateStacks(config);
@@ -45,7 +58,7 @@ describe("synthesize", () => {
   it("writes nothing, and leaves the previous output whole, when the configuration is invalid", () => {
     const parent = freshDir();
     const outdir = join(parent, "cdktf.out");
-    synthesize({ outdir });
+    cpSync(committedOutput(), outdir, { recursive: true });
     const before = readFileSync(join(outdir, "stacks", "prod", "cdk.tf.json"), "utf8");
     const broken = {
       ...committedConfig,

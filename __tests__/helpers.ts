@@ -1,4 +1,15 @@
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
 import { parseBackend, type BackendConfig } from "../src/config/backend";
 import type { z } from "zod";
 import { ConfigError, formatIssues } from "../src/config/errors";
@@ -170,6 +181,44 @@ export function environmentStack(
 
 const synthesized = new Map<string, StackJson>();
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * `build()`, computed by one test worker of the run and read by the others: a stack synthesized in
+ * one worker is not synthesized again in the other. The first worker to need `key` takes a lock
+ * file and writes the JSON to the run's directory (global-setup.ts); another waits for that file,
+ * or builds it itself if the first failed (and so fails the same way) or took over a minute.
+ * Without that directory (a run without the global setup), each worker builds its own.
+ */
+function sharedAcrossWorkers<T>(key: string, build: () => T): T {
+  const dir = process.env.FARGATE_PLATFORM_TEST_SYNTHESIZED;
+  if (dir === undefined || !existsSync(dir)) return build();
+  const file = join(dir, `${createHash("sha256").update(key).digest("hex")}.json`);
+  const lock = `${file}.lock`;
+  let mine = false;
+  try {
+    closeSync(openSync(lock, "wx"));
+    mine = true;
+  } catch {
+    // Another worker is building it, or has built it.
+  }
+  if (mine) {
+    try {
+      const value = build();
+      writeFileSync(`${file}.tmp`, JSON.stringify(value));
+      renameSync(`${file}.tmp`, file);
+      return value;
+    } finally {
+      if (!existsSync(file)) rmSync(lock, { force: true });
+    }
+  }
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; Atomics.wait(pause, 0, 0, 20)) {
+    if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as T;
+    if (!existsSync(lock)) break;
+  }
+  return build();
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -179,10 +228,10 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * `synth(environmentStack(name, patch))`, built once per test worker for each distinct
- * `(name, patch)` and frozen, so a test that changed it would throw instead of leaking into the
- * next one. A whole environment takes about half a second to build and synthesize, and the stack
- * tests read the committed ones dozens of times.
+ * `synth(environmentStack(name, patch))`, built once per test run for each distinct
+ * `(name, patch)` (`sharedAcrossWorkers`) and frozen, so a test that changed it would throw
+ * instead of leaking into the next one. A whole environment takes about half a second to build and
+ * synthesize, and the stack tests read the committed ones dozens of times.
  */
 export function environmentJson(
   name = "staging",
@@ -191,7 +240,9 @@ export function environmentJson(
   const key = `${name} ${JSON.stringify(patch)}`;
   let json = synthesized.get(key);
   if (json === undefined) {
-    json = deepFreeze(synth(environmentStack(name, patch)));
+    json = deepFreeze(
+      sharedAcrossWorkers(`environment ${key}`, () => synth(environmentStack(name, patch))),
+    );
     synthesized.set(key, json);
   }
   return json;
@@ -201,18 +252,20 @@ const platforms = new Map<string, Record<string, StackJson>>();
 
 /**
  * Every stack of the committed configuration (`buildPlatform`, as `npm run synth` builds them) with
- * `backend`, by stack name: synthesized once per test worker for each backend, and frozen.
+ * `backend`, by stack name: synthesized once per test run for each backend, and frozen.
  */
 export function platformJson(backend: BackendConfig = committedBackend): Record<string, StackJson> {
   const key = JSON.stringify(backend);
   let stacks = platforms.get(key);
   if (stacks === undefined) {
-    const app = Testing.app();
-    buildPlatform(app, parseConfig(), backend);
     stacks = deepFreeze(
-      Object.fromEntries(
-        app.node.children.map((stack) => [stack.node.id, synth(stack as TerraformStack)]),
-      ),
+      sharedAcrossWorkers(`platform ${key}`, () => {
+        const app = Testing.app();
+        buildPlatform(app, parseConfig(), backend);
+        return Object.fromEntries(
+          app.node.children.map((stack) => [stack.node.id, synth(stack as TerraformStack)]),
+        );
+      }),
     );
     platforms.set(key, stacks);
   }

@@ -1,4 +1,5 @@
 import { Testing } from "cdktf";
+import { createRequire } from "node:module";
 import { expect } from "vitest";
 
 // cdktf's matchers (toHaveResourceWithProperties, ...) extend the global `expect` of Jest; give
@@ -24,3 +25,27 @@ declare module "vitest" {
     toHaveDataSource(type: TerraformConstructor): T;
   }
 }
+
+// cdktf records where every token was made, a stack trace it prints only if that token later fails
+// to resolve: thousands per synthesized stack, each of unlimited depth and, under vitest, mapped
+// frame by frame through the source maps. That was half the CPU time of the suite. Here a token's
+// creation stack has Node's default depth (10 frames), unmapped, and each frame is formatted only
+// when cdktf prints it (it only joins them); errors' own stacks are untouched.
+const stackTrace = createRequire(__filename)("cdktf/lib/tokens/private/stack-trace") as {
+  captureStackTrace: (below?: (...args: never[]) => unknown) => string[];
+};
+const frames = (_: unknown, callSites: NodeJS.CallSite[]) => callSites;
+stackTrace.captureStackTrace = function captureStackTrace(below) {
+  const target: { stack?: NodeJS.CallSite[] } = {};
+  const mapStack = Error.prepareStackTrace;
+  Error.prepareStackTrace = frames;
+  let callSites: NodeJS.CallSite[];
+  try {
+    Error.captureStackTrace(target, below ?? captureStackTrace);
+    // V8 prepares the stack when it is first read: read it while `frames` is the preparer.
+    callSites = target.stack ?? [];
+  } finally {
+    Error.prepareStackTrace = mapStack;
+  }
+  return callSites.map((callSite) => ({ toString: () => String(callSite) })) as unknown as string[];
+};

@@ -20,7 +20,13 @@ import {
 } from "../../src/config/load";
 import type { EnvironmentInput } from "../../src/config/schema";
 import { ruleContexts } from "../../src/rules";
-import { committedBackend, committedEnvironment, configProblems, type StackJson } from "../helpers";
+import {
+  committedBackend,
+  committedEnvironment,
+  configProblems,
+  platformJson,
+  type StackJson,
+} from "../helpers";
 
 const scratch = mkdtempSync(join(tmpdir(), "environments-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -479,7 +485,7 @@ describe("a region per environment", () => {
   });
 
   it("with every environment in the project's region, nothing is replicated", () => {
-    const shared = synthAll(committedConfig).shared!;
+    const shared = platformJson().shared!;
     expect(shared.resource.aws_ecr_replication_configuration).toBeUndefined();
     expect(Object.keys(shared.resource.aws_ecr_repository!)).toEqual(["images_repository"]);
   });

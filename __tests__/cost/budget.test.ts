@@ -3,7 +3,7 @@ import { BUDGET_ALERTS, MonthlyBudget, type AlertsTopic } from "../../src/cost/b
 import {
   bareStack,
   committedEnvironment,
-  environmentStack,
+  environmentJson,
   onlyResource,
   resourcesOf,
   synth,
@@ -69,7 +69,7 @@ describe("MonthlyBudget", () => {
 });
 
 describe("an environment's budget (wiring)", () => {
-  const json = synth(environmentStack("staging"));
+  const json = environmentJson("staging");
   const statementsOf = (policy: unknown) =>
     (JSON.parse(String(policy)) as { Statement: Record<string, unknown>[] }).Statement;
 

@@ -11,7 +11,7 @@ import {
 } from "../../src/rules/deploy-time-budget";
 import type { StackJson as ModelJson } from "../../src/rules/model";
 import { DEPLOYMENT_STRATEGIES } from "../../src/service/settings";
-import { committedEnvironment, environmentStack, synth } from "../helpers";
+import { committedEnvironment, environmentJson } from "../helpers";
 import { context, model, servicePath } from "./fixtures";
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
@@ -187,9 +187,7 @@ describe("each strategy's defaults fit the default budget", () => {
   it.each(DEPLOYMENT_STRATEGIES)(
     "%s with its defaults passes PLAT-7's 900 s on staging's API",
     (strategy) => {
-      const json = synth(
-        environmentStack("staging", { services: { api: { deployment: { strategy } } } }),
-      );
+      const json = environmentJson("staging", { services: { api: { deployment: { strategy } } } });
       const result = deployTimeBudget.check(
         model(json as unknown as ModelJson, "staging"),
         context,

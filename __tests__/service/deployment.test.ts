@@ -8,15 +8,7 @@ import {
   type DeploymentStrategy,
 } from "../../src/service/settings";
 import { trafficShiftStatements } from "../../src/service/traffic-shift-role";
-import {
-  bareStack,
-  configProblems,
-  configWith,
-  environmentStack,
-  resourcesOf,
-  synth,
-  type StackJson,
-} from "../helpers";
+import { bareStack, configProblems, configWith, environmentJson, resourcesOf, type StackJson } from "../helpers";
 
 type Resource = Record<string, unknown>;
 
@@ -27,7 +19,7 @@ const ECS_STRATEGY = { blueGreen: "BLUE_GREEN", canary: "CANARY", linear: "LINEA
 
 /** staging with its API (public) or its worker deploying by `strategy`. */
 const stagingWith = (service: "api" | "worker", deployment: Record<string, unknown>) =>
-  synth(environmentStack("staging", { services: { [service]: { deployment } } }));
+  environmentJson("staging", { services: { [service]: { deployment } } });
 
 const ecsService = (json: StackJson, name: string) =>
   resourcesOf(json, "aws_ecs_service")[`service_${name}_service`]!;
@@ -191,7 +183,7 @@ describe("deploymentPlan fills each strategy's defaults", () => {
 
 describe("a public service deploying by each strategy (staging's API)", () => {
   it("rolling (staging as committed): no deployment_configuration, one target group, no test listener", () => {
-    const json = synth(environmentStack("staging"));
+    const json = environmentJson("staging");
     const api = ecsService(json, "api");
     expect(api.deployment_configuration).toBeUndefined();
     expect((api.load_balancer as Resource[])[0]!.advanced_configuration).toBeUndefined();
@@ -339,7 +331,7 @@ describe("a public service deploying by each strategy (staging's API)", () => {
   });
 
   it("with TLS (prod), the test listener serves HTTPS with the same certificate and policy", () => {
-    const listeners = resourcesOf(synth(environmentStack("prod")), "aws_lb_listener");
+    const listeners = resourcesOf(environmentJson("prod"), "aws_lb_listener");
     expect(listeners.load_balancer_test).toMatchObject({
       port: 9443,
       protocol: "HTTPS",
@@ -410,7 +402,7 @@ describe("a public service deploying by each strategy (staging's API)", () => {
 
 describe("a worker (no load balancer) deploys by rolling", () => {
   it("as committed: no deployment_configuration, no load balancer, its dead-letter alarm rolls back", () => {
-    const worker = ecsService(synth(environmentStack("prod")), "worker");
+    const worker = ecsService(environmentJson("prod"), "worker");
     expect(worker.deployment_configuration).toBeUndefined();
     expect(worker.load_balancer).toEqual([]);
     expect(worker.alarms).toEqual({
@@ -446,7 +438,7 @@ describe("a worker (no load balancer) deploys by rolling", () => {
 
 describe("the committed defaults", () => {
   it("prod's API deploys by canary with a bake time, both target groups wired, alarms rolling back", () => {
-    const api = ecsService(synth(environmentStack("prod")), "api");
+    const api = ecsService(environmentJson("prod"), "api");
     expect(api.deployment_configuration).toEqual({
       strategy: "CANARY",
       bake_time_in_minutes: "5",
@@ -459,7 +451,7 @@ describe("the committed defaults", () => {
   });
 
   it("staging's API stays rolling", () => {
-    const api = ecsService(synth(environmentStack("staging")), "api");
+    const api = ecsService(environmentJson("staging"), "api");
     expect(api.deployment_configuration).toBeUndefined();
     expect((api.load_balancer as Resource[])[0]!.advanced_configuration).toBeUndefined();
   });
@@ -491,7 +483,7 @@ describe("the deployment alarms see the new tasks wherever they serve", () => {
   );
 
   it("rolling: one target group, one metric, as before", () => {
-    const json = synth(environmentStack("staging"));
+    const json = environmentJson("staging");
     expect(alarm(json, "api_5xx")).toMatchObject({
       metric_name: "HTTPCode_Target_5XX_Count",
       dimensions: { TargetGroup: "${aws_lb_target_group.load_balancer_target_api.arn_suffix}" },

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { ruleContexts } from "../../src/rules";
 import { runRules } from "../../src/rules/pack";
-import { configWith, environmentStack, resourcesOf, synth } from "../helpers";
+import { configWith, environmentJson, resourcesOf } from "../helpers";
 
 /**
  * docs/request-path.md: a non-production environment without `loadBalancer.tls` serves plain HTTP
@@ -11,7 +11,7 @@ import { configWith, environmentStack, resourcesOf, synth } from "../helpers";
  */
 describe("a non-production environment without TLS", () => {
   const patch = { loadBalancer: { tls: undefined } };
-  const json = synth(environmentStack("staging", patch));
+  const json = environmentJson("staging", patch);
   const config = configWith("staging", patch);
   const report = runRules({ staging: json as never }, ruleContexts(config));
 

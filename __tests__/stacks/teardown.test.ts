@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { environmentStack, onlyResource, resourcesOf, synth } from "../helpers";
+import { environmentJson, onlyResource, resourcesOf } from "../helpers";
 
 /**
  * A non-production environment without protected data can be torn down with `terraform destroy`
@@ -11,7 +11,7 @@ describe("tearing an environment down", () => {
     (values.lifecycle as { prevent_destroy?: boolean } | undefined)?.prevent_destroy === true;
 
   it("staging (nothing protected): no resource refuses terraform destroy, the data key included", () => {
-    const json = synth(environmentStack("staging"));
+    const json = environmentJson("staging");
     const refusing = Object.entries(json.resource).flatMap(([type, byName]) =>
       Object.entries(byName)
         .filter(([, values]) => preventsDestroy(values))
@@ -21,14 +21,12 @@ describe("tearing an environment down", () => {
   });
 
   it("a non-production environment with a protected table keeps its key: the table is unreadable without it", () => {
-    const json = synth(
-      environmentStack("staging", { tables: { items: { deletionProtection: true } } }),
-    );
+    const json = environmentJson("staging", { tables: { items: { deletionProtection: true } } });
     expect(preventsDestroy(onlyResource(json, "aws_kms_key"))).toBe(true);
   });
 
   it("prod: the database, its table and the key that encrypts them refuse terraform destroy", () => {
-    const json = synth(environmentStack("prod"));
+    const json = environmentJson("prod");
     expect(preventsDestroy(onlyResource(json, "aws_kms_key"))).toBe(true);
     expect(preventsDestroy(onlyResource(json, "aws_db_instance"))).toBe(true);
     for (const table of Object.values(resourcesOf(json, "aws_dynamodb_table")))
@@ -36,7 +34,7 @@ describe("tearing an environment down", () => {
   });
 
   it("the final snapshot's name is the instance's creation time, kept for its life: a second destroy never meets DBSnapshotAlreadyExists", () => {
-    const db = onlyResource(synth(environmentStack("staging")), "aws_db_instance");
+    const db = onlyResource(environmentJson("staging"), "aws_db_instance");
     expect(db.skip_final_snapshot).toBe(false);
     expect(db.final_snapshot_identifier).toBe(
       'orbit-staging-db-final-${formatdate("YYYYMMDDhhmmss", timestamp())}',

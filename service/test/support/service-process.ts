@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
 import type { LogLine } from "./app.js";
 
 const SERVICE_DIR = fileURLToPath(new URL("../..", import.meta.url));
@@ -16,11 +18,13 @@ export interface ServiceProcess {
 }
 
 /**
- * Runs src/server.ts (or another entry point, such as src/worker.ts) as its own process
- * (through tsx), with exactly the environment given.
+ * Runs src/server.ts (or another entry point, such as src/worker.ts) as its own process, with
+ * exactly the environment given: its JavaScript built for this run (global-setup.ts), with source
+ * maps as the image runs it.
  */
 export function spawnService(env: Record<string, string>, entry = "src/server.ts"): ServiceProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  const built = join(inject("serviceBuild"), `${basename(entry, ".ts")}.js`);
+  const child = spawn(process.execPath, ["--enable-source-maps", built], {
     cwd: SERVICE_DIR,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
