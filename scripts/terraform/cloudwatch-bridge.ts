@@ -22,6 +22,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders } from "
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Decoder, Encoder } from "cbor-x";
+import { listenOnLoopback } from "./run";
 
 /** The service's target prefix (its Smithy shape id), in both the CBOR path and X-Amz-Target. */
 export const CLOUDWATCH_TARGET = "GraniteServiceVersion20100801";
@@ -243,16 +244,5 @@ export function startCloudWatchBridge(
       upstream.end(body);
     });
   });
-  return new Promise((resolve, reject) => {
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (!address || typeof address !== "object") return reject(new Error("no bridge address"));
-      resolve({
-        url: `http://127.0.0.1:${address.port}`,
-        calls,
-        close: () => new Promise<void>((done) => server.close(() => done())),
-      });
-    });
-  });
+  return listenOnLoopback(server).then(({ url, close }) => ({ url, calls, close }));
 }

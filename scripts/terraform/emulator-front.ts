@@ -4,6 +4,7 @@
 // module). moto stays the emulator: a gap only keeps what the provider sent and answers it back,
 // so what it proves is that the resource applies and reads back, not how AWS validates it.
 import { createServer, request as httpRequest } from "node:http";
+import { listenOnLoopback } from "./run";
 
 export type JsonBody = Record<string, unknown>;
 export interface Answer {
@@ -124,16 +125,5 @@ export function startEmulatorFront(emulatorUrl: string, gap: Gap): Promise<Emula
       );
     });
   });
-  return new Promise((resolve, reject) => {
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (!address || typeof address !== "object") return reject(new Error("no server address"));
-      resolve({
-        url: `http://127.0.0.1:${address.port}`,
-        answered,
-        close: () => new Promise<void>((done) => server.close(() => done())),
-      });
-    });
-  });
+  return listenOnLoopback(server).then(({ url, close }) => ({ url, answered, close }));
 }

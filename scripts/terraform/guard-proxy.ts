@@ -8,6 +8,7 @@
 // Go never proxies requests to 127.0.0.1 itself, so the endpoints in the override files are
 // reached directly.
 import { createServer, request } from "node:http";
+import { listenOnLoopback } from "./run";
 
 /** Where a proxied request goes: to the emulator, or refused. Pure, for tests. */
 export function route(target: string, emulatorPort: number): "emulator" | "refuse" {
@@ -67,25 +68,14 @@ export function startGuardProxy(
     onRefuse(`CONNECT ${req.url ?? ""}`);
     socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
   });
-  return new Promise((resolve, reject) => {
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (!address || typeof address !== "object") return reject(new Error("no proxy address"));
-      resolve({
-        url: `http://127.0.0.1:${address.port}`,
-        refused,
-        get forwarded() {
-          return forwarded;
-        },
-        close: () =>
-          new Promise((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  return listenOnLoopback(server).then(({ url, close }) => ({
+    url,
+    refused,
+    get forwarded() {
+      return forwarded;
+    },
+    close,
+  }));
 }
 
 /** The proxy settings for a child process. */

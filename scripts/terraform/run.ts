@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { Server } from "node:http";
 import type { StackJson } from "./stack-json";
 
 export const ROOT = resolve(__dirname, "..", "..");
@@ -201,3 +202,26 @@ export async function inParallel<T>(tasks: (() => Promise<T>)[], limit: number):
 }
 
 export const seconds = (s: number) => `${s.toFixed(1)} s`;
+
+/**
+ * Starts `server` on a free port of the loopback interface (the e2e's local servers: the guard
+ * proxy, the CloudWatch bridge, the fronts of moto). Resolves with its URL and a close that also
+ * ends kept-alive connections, so it never waits on an idle client.
+ */
+export function listenOnLoopback(server: Server): Promise<{ url: string; close(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      if (!address || typeof address !== "object") return reject(new Error("no server address"));
+      resolve({
+        url: `http://127.0.0.1:${address.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
