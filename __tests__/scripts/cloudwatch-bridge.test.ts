@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
-import { decode, encode } from "cbor-x";
+import { decodeCbor as decode, encodeCbor as encode } from "../../scripts/terraform/cbor";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   CLOUDWATCH_TARGET,

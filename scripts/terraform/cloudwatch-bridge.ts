@@ -21,7 +21,7 @@ import { readFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { Decoder, Encoder } from "cbor-x";
+import { decodeCbor, encodeCbor } from "./cbor";
 import { listenOnLoopback } from "./run";
 
 /** The service's target prefix (its Smithy shape id), in both the CBOR path and X-Amz-Target. */
@@ -55,10 +55,6 @@ export function readCloudWatchModel(motoSitePackages: string): ServiceModel {
   return JSON.parse(gunzipSync(readFileSync(file)).toString("utf8")) as ServiceModel;
 }
 
-const decoder = new Decoder({ mapsAsObjects: true });
-// Plain CBOR maps and arrays (no cbor-x record extension), byte strings untagged.
-const encoder = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false });
-
 /** The operation a CBOR request names, or undefined for any other path. */
 export function operationOf(path: string): string | undefined {
   return CBOR_PATH.exec(path.split("?")[0] ?? "")?.[1];
@@ -77,7 +73,7 @@ function toJsonValue(value: unknown): unknown {
 
 /** A CBOR request body (empty for an operation without input) as a JSON protocol body. */
 export function cborRequestToJson(body: Uint8Array): string {
-  return JSON.stringify(body.length === 0 ? {} : toJsonValue(decoder.decode(body)));
+  return JSON.stringify(body.length === 0 ? {} : toJsonValue(decodeCbor(body)));
 }
 
 /** A JSON value of `shapeName` as CBOR wants it: timestamps as Dates (tag 1), blobs as bytes. */
@@ -130,12 +126,12 @@ export function jsonResponseToCbor(
   if (status >= 300) {
     // awsJson1_0 errors: { "__type": "<namespace#>Code", "message" | "Message": ... }.
     const message = parsed.message ?? parsed.Message;
-    return encoder.encode({
+    return encodeCbor({
       __type: parsed.__type ?? "UnknownError",
       ...(typeof message === "string" ? { message } : {}),
     });
   }
-  return encoder.encode(fromJsonValue(parsed, model.operations[operation]?.output?.shape, model));
+  return encodeCbor(fromJsonValue(parsed, model.operations[operation]?.output?.shape, model));
 }
 
 export interface CloudWatchBridge {
@@ -175,7 +171,7 @@ export function startCloudWatchBridge(
           "content-type": "application/cbor",
           "smithy-protocol": "rpc-v2-cbor",
         });
-        res.end(encoder.encode({ __type: type, message }));
+        res.end(encodeCbor({ __type: type, message }));
       };
       if (req.method !== "POST" || !operation) {
         fail(
