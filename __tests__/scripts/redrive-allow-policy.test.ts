@@ -39,6 +39,7 @@ describe("SQS RedriveAllowPolicy answered in front of moto", () => {
     ).toEqual({ Attributes: {} });
     gap.answer("SetQueueAttributes", { QueueUrl, Attributes: { RedriveAllowPolicy: policy } });
     expect(gap.answer("DeleteQueue", { QueueUrl })).toBeUndefined();
+    gap.observe("DeleteQueue", { QueueUrl }, { status: 200, body: {} });
     expect(
       gap.answer("GetQueueAttributes", { QueueUrl, AttributeNames: ["RedriveAllowPolicy"] })?.body,
     ).toEqual({ Attributes: {} });

@@ -116,7 +116,12 @@ describe("the state after the release's apply", () => {
   const revision = (arn: string, image: string): StateResource => ({
     address: `aws_ecs_task_definition.${arn.split("/")[1]}`,
     type: "aws_ecs_task_definition",
-    values: { arn, container_definitions: JSON.stringify([{ name: "app", image }]) },
+    values: {
+      arn,
+      family: "orbit-staging-api",
+      task_role_arn: "arn:aws:iam::111111111111:role/orbit-staging-api-task",
+      container_definitions: JSON.stringify([{ name: "app", image }]),
+    },
   });
   const service = (runs: string): StateResource => ({
     address: "aws_ecs_service.service_api_service",

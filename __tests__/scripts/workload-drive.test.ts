@@ -15,6 +15,7 @@ import {
   type TaskContainer,
 } from "../../scripts/terraform/workload-drive";
 
+const IMAGE = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/orbit/app:0123abc";
 const SECRET = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:rds!db-1234-AbCdEf";
 const QUEUE_URL = "http://127.0.0.1:5000/111111111111/orbit-staging-events";
 const QUEUE_ARN = "arn:aws:sqs:eu-west-1:111111111111:orbit-staging-events";
@@ -41,6 +42,7 @@ const show = (taskValues: object = {}) => ({
           container_definitions: JSON.stringify([
             {
               name: "app",
+              image: IMAGE,
               essential: true,
               environment: [
                 { name: "DB_HOST", value: "orbit-staging.abc.eu-west-1.rds.amazonaws.com" },
@@ -62,6 +64,7 @@ const show = (taskValues: object = {}) => ({
           container_definitions: JSON.stringify([
             {
               name: "app",
+              image: IMAGE,
               essential: true,
               command: ["node", "--enable-source-maps", "dist/worker.js"],
               environment: [{ name: "QUEUE_EVENTS_URL", value: QUEUE_URL }],
@@ -108,6 +111,7 @@ describe("the task definitions of an applied state", () => {
       executionRoleArn: "arn:aws:iam::111111111111:role/orbit-staging-api-execution",
       container: {
         name: "app",
+        image: IMAGE,
         command: undefined,
         secrets: [{ name: "DB_PASSWORD", valueFrom: `${SECRET}:password::` }],
         containerPorts: [8080],
@@ -124,8 +128,8 @@ describe("the task definitions of an applied state", () => {
 
   it("refuses a task definition without one essential container, or without a task role", () => {
     const two = JSON.stringify([
-      { name: "app", essential: true },
-      { name: "proxy", essential: true },
+      { name: "app", image: IMAGE, essential: true },
+      { name: "proxy", image: IMAGE, essential: true },
     ]);
     expect(() => taskDefinitions(stateResources(show({ container_definitions: two })))).toThrow(
       /service_api_task: expected one essential container, found 2 \(app, proxy\)/,
@@ -234,6 +238,7 @@ describe("the image's defaults", () => {
 describe("the environment of a container run locally", () => {
   const api: TaskContainer = {
     name: "app",
+    image: IMAGE,
     command: undefined,
     environment: {
       DB_HOST: "orbit-staging.abc.eu-west-1.rds.amazonaws.com",
@@ -289,6 +294,7 @@ describe("the environment of a container run locally", () => {
   it("leaves a container without a port or a database as the stack wrote it", () => {
     const worker: TaskContainer = {
       name: "app",
+      image: IMAGE,
       command: ["node", "dist/worker.js"],
       environment: { QUEUE_EVENTS_URL: QUEUE_URL },
       secrets: [],

@@ -29,11 +29,12 @@ export class RedriveAllowPolicies implements Gap {
       const value = this.byQueue.get(queue);
       return { status: 200, body: { Attributes: value === undefined ? {} : { [NAME]: value } } };
     }
-    if (operation === "DeleteQueue") this.byQueue.delete(queue);
     return undefined;
   }
 
   observe(operation: string, request: JsonBody, response: Answer): JsonBody | void {
+    // A queue moto deleted takes its policy along.
+    if (operation === "DeleteQueue") this.byQueue.delete(String(request.QueueUrl));
     const names = (request.AttributeNames as string[] | undefined) ?? [];
     const value = this.byQueue.get(String(request.QueueUrl));
     if (operation !== "GetQueueAttributes" || value === undefined) return;

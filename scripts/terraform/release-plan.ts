@@ -8,7 +8,7 @@ import { z } from "zod";
 import { classifyChanges, type Excluded, type KnownDifference } from "./exclusions";
 import { planDifferences } from "./output";
 import { readStack, seconds, terraform } from "./run";
-import { stateResources, type StateResource } from "./workload-drive";
+import { stateResources, taskDefinitions, type StateResource } from "./workload-drive";
 
 /** The tag the release plans: a 40-digit commit SHA, as release.yml passes `github.sha`. */
 export const RELEASE_IMAGE_TAG = "89abcdef0123456789abcdef0123456789abcdef";
@@ -152,27 +152,17 @@ function plannedImages(after: unknown): string[] {
 
 /**
  * After the release's apply: every ECS service must run a task definition revision whose
- * containers all run the released tag. Pure; returns the problems (none: released).
+ * essential container runs the released tag. Pure; returns the problems (none: released).
  */
 export function releasedState(resources: readonly StateResource[], tag: string): string[] {
-  const revisions = new Map<string, string[]>();
-  for (const r of resources.filter((x) => x.type === "aws_ecs_task_definition")) {
-    const containers = JSON.parse(String(r.values.container_definitions ?? "[]")) as {
-      image?: string;
-    }[];
-    revisions.set(
-      String(r.values.arn),
-      containers.map((c) => c.image ?? ""),
-    );
-  }
+  const images = new Map(taskDefinitions(resources).map((t) => [t.arn, t.container.image]));
   const services = resources.filter((x) => x.type === "aws_ecs_service");
   if (services.length === 0) return ["no ECS service in the state"];
   return services.flatMap((service) => {
     const arn = String(service.values.task_definition);
-    const images = revisions.get(arn);
-    if (!images) return [`${service.address} runs ${arn}, not a revision in the state`];
-    const stale = images.filter((image) => !image.endsWith(`:${tag}`));
-    return stale.length > 0 ? [`${service.address} runs ${arn} with ${stale.join(", ")}`] : [];
+    const image = images.get(arn);
+    if (image === undefined) return [`${service.address} runs ${arn}, not a revision in the state`];
+    return image.endsWith(`:${tag}`) ? [] : [`${service.address} runs ${arn} with ${image}`];
   });
 }
 

@@ -71,6 +71,7 @@ export interface ContainerSecret {
 
 export interface TaskContainer {
   readonly name: string;
+  readonly image: string;
   /** the container's command; undefined: the image's CMD */
   readonly command: readonly string[] | undefined;
   readonly environment: Readonly<Record<string, string>>;
@@ -80,6 +81,8 @@ export interface TaskContainer {
 
 export interface TaskDefinition {
   readonly address: string;
+  /** the revision's ARN (family:revision) */
+  readonly arn: string;
   readonly family: string;
   readonly taskRoleArn: string;
   readonly executionRoleArn: string;
@@ -89,6 +92,7 @@ export interface TaskDefinition {
 
 const ContainerDefinition = z.looseObject({
   name: z.string(),
+  image: z.string(),
   essential: z.boolean().optional(),
   command: z.array(z.string()).nullish(),
   environment: z.array(z.looseObject({ name: z.string(), value: z.string() })).nullish(),
@@ -124,11 +128,13 @@ export function taskDefinitions(resources: readonly StateResource[]): TaskDefini
       }
       return {
         address: r.address,
+        arn: String(r.values.arn),
         family: String(r.values.family),
         taskRoleArn,
         executionRoleArn: typeof executionRoleArn === "string" ? executionRoleArn : "",
         container: {
           name: c.name,
+          image: c.image,
           command: c.command && c.command.length > 0 ? c.command : undefined,
           environment: Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value])),
           secrets: (c.secrets ?? []).map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
