@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadSkips, skipFor, unusedSkipLines, type Skip } from "./scanner-skips";
+import { finishReport, loadSkips, skipFor, type Skip } from "./scanner-skips";
 
 interface Failed {
   check_id: string;
@@ -80,13 +80,4 @@ for (const stack of readdirSync(join("cdktf.out", "stacks")).sort()) {
     `${stack.padEnd(10)} ${String(report.summary.passed).padStart(6)}  ${String(failed).padStart(6)}  ${String(skipped).padStart(7)}`,
   );
 }
-console.log(details.join("\n"));
-for (const line of unusedSkipLines(skips, used)) console.log(line);
-if (unskipped > 0) {
-  console.error(
-    `${unskipped} failed Checkov check(s) without an accepted reason: fix them, or add a skip with its reason to checkov.skips.json`,
-  );
-  process.exitCode = 1;
-} else {
-  console.log(`0 unskipped failures`);
-}
+finishReport("Checkov", "checkov.skips.json", details, skips, used, unskipped);

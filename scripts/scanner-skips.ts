@@ -57,3 +57,27 @@ export function unusedSkipLines(skips: readonly Skip[], used: ReadonlySet<Skip>)
         `  unused skip ${skip.check} (${skip.resources?.join(", ") ?? skip.stacks?.join(", ") ?? "all"}): remove it if it no longer applies`,
     );
 }
+
+/**
+ * The end of a scanner's report, the same for Checkov and Trivy: the per-finding details, the
+ * unused skips, and the verdict (exit code 1 when a failure has no accepted reason).
+ */
+export function finishReport(
+  scanner: string,
+  skipsFile: string,
+  details: readonly string[],
+  skips: readonly Skip[],
+  used: ReadonlySet<Skip>,
+  unskipped: number,
+): void {
+  console.log(details.join("\n"));
+  for (const line of unusedSkipLines(skips, used)) console.log(line);
+  if (unskipped > 0) {
+    console.error(
+      `${unskipped} failed ${scanner} check(s) without an accepted reason: fix them, or add a skip with its reason to ${skipsFile}`,
+    );
+    process.exitCode = 1;
+  } else {
+    console.log("0 unskipped failures");
+  }
+}

@@ -15,7 +15,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadSkips, skipFor, unusedSkipLines, type Skip } from "./scanner-skips";
+import { finishReport, loadSkips, skipFor, type Skip } from "./scanner-skips";
 import { platformBlockKeys, toHcl, type JsonObject } from "./terraform-hcl";
 
 interface Finding {
@@ -134,13 +134,4 @@ for (const stack of readdirSync(join("cdktf.out", "stacks")).sort()) {
     `${stack.padEnd(10)} ${String(passed).padStart(6)}  ${String(failed).padStart(6)}  ${String(skipped).padStart(7)}${extra}`,
   );
 }
-console.log(details.join("\n"));
-for (const line of unusedSkipLines(skips, used)) console.log(line);
-if (unskipped > 0) {
-  console.error(
-    `${unskipped} failed Trivy check(s) without an accepted reason: fix them, or add a skip with its reason to trivy.skips.json`,
-  );
-  process.exitCode = 1;
-} else {
-  console.log("0 unskipped failures");
-}
+finishReport("Trivy", "trivy.skips.json", details, skips, used, unskipped);
