@@ -6,12 +6,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { cacheDir } from "./cache-dir.js";
 
 export const INSTALL_COMMAND = "bash scripts/install-moto.sh";
 export const REGION = "eu-west-1";
@@ -27,10 +27,7 @@ export function findMotoServer(env: NodeJS.ProcessEnv = process.env): string | u
   if (existsSync(INSTALL_SCRIPT)) {
     version = /^VERSION=(\S+)$/m.exec(readFileSync(INSTALL_SCRIPT, "utf8"))?.[1] ?? version;
   }
-  const cache =
-    env.PLATFORM_CACHE_DIR ??
-    join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "fargate-platform");
-  const server = join(cache, `moto-${version}`, "bin", "moto_server");
+  const server = join(cacheDir(env), `moto-${version}`, "bin", "moto_server");
   return existsSync(server) ? server : undefined;
 }
 
