@@ -89,16 +89,22 @@ function run(settings: Record<string, Environment | undefined>) {
   }
   const summary = join(dir, "summary.md");
   writeFileSync(summary, "");
-  const result = spawnSync("bash", ["-e", "-o", "pipefail", "-c", script], {
-    cwd: dir,
-    encoding: "utf8",
-    env: {
-      PATH: `${dir}:${process.env.PATH}`,
-      GH_STUB_DIR: stubs,
-      GH_TOKEN: "unused",
-      GITHUB_STEP_SUMMARY: summary,
+  // No startup files, as the runner's shell: stdin here is a socket, and bash sources ~/.bashrc
+  // for a shell it takes for a remote one (on this machine that ran `pyenv init`, 0.2 s each).
+  const result = spawnSync(
+    "bash",
+    ["--noprofile", "--norc", "-e", "-o", "pipefail", "-c", script],
+    {
+      cwd: dir,
+      encoding: "utf8",
+      env: {
+        PATH: `${dir}:${process.env.PATH}`,
+        GH_STUB_DIR: stubs,
+        GH_TOKEN: "unused",
+        GITHUB_STEP_SUMMARY: summary,
+      },
     },
-  });
+  );
   return {
     status: result.status,
     out: result.stdout + result.stderr,
