@@ -49,3 +49,36 @@ stackTrace.captureStackTrace = function captureStackTrace(below) {
   }
   return callSites.map((callSite) => ({ toString: () => String(callSite) })) as unknown as string[];
 };
+
+// cdktf checks the Terraform version of every stack with `moved` blocks by running `terraform
+// version` in a shell, each time it validates one: 17 processes per run of this suite. The
+// binary does not change during a run; ask it once per command and constraint.
+const binaryVersion = createRequire(__filename)(
+  "cdktf/lib/validations/validate-binary-version",
+) as {
+  ValidateBinaryVersion: {
+    prototype: {
+      validate(this: BinaryVersionCheck): string[];
+      validateUncached?: (this: BinaryVersionCheck) => string[];
+      checked?: Map<string, string[]>;
+    };
+  };
+};
+interface BinaryVersionCheck {
+  versionCommand: string;
+  versionConstraint: string;
+  hint?: string;
+}
+const check = binaryVersion.ValidateBinaryVersion.prototype;
+// This file runs once per test file in the same worker: wrap once, one cache per worker.
+check.validateUncached ??= check.validate;
+const checked = (check.checked ??= new Map());
+check.validate = function validate() {
+  const key = JSON.stringify([this.versionCommand, this.versionConstraint, this.hint]);
+  let errors = checked.get(key);
+  if (errors === undefined) {
+    errors = check.validateUncached!.call(this);
+    checked.set(key, errors);
+  }
+  return [...errors];
+};
