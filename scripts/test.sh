@@ -4,15 +4,16 @@
 # run one after the other they took the sum of their times. The service suite's output is held
 # back and printed after the infrastructure suite's, so the two never interleave; the exit status
 # is non-zero when either fails. Arguments go to the infrastructure suite (`npm test -- <file>`).
+# Each vitest is started directly: through npx and npm it took 0.9 s of CPU more.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 service_log=$(mktemp)
 trap 'rm -f "$service_log"' EXIT
-npm --prefix service test >"$service_log" 2>&1 &
+(cd service && exec node_modules/.bin/vitest run) >"$service_log" 2>&1 &
 service_pid=$!
 
-npx vitest run "$@"
+node_modules/.bin/vitest run "$@"
 infra_status=$?
 
 wait "$service_pid"
