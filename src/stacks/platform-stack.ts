@@ -11,6 +11,7 @@ import type { Construct, Node } from "constructs";
 import type { BackendConfig } from "../config/backend";
 import { stateKey, stateRoleArn, type RemoteStateStack } from "../config/names";
 import type { ProjectConfig } from "../config/schema";
+import "../lib/cdktf-compat";
 
 export interface PlatformStackProps {
   readonly project: string;
