@@ -6,7 +6,7 @@
 # is non-zero when either fails. Arguments go to the infrastructure suite (`npm test -- <file>`).
 # Each vitest is started directly: through npx and npm it took 0.9 s of CPU more.
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 service_log=$(mktemp)
 trap 'rm -f "$service_log"' EXIT

@@ -10,8 +10,6 @@ export default defineConfig({
     // back (useEmulator), and none mocks modules.
     pool: "threads",
     isolate: false,
-    // As in the image: keeps the AWS SDK's multi-line Node 20 notice out of the output.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -440,6 +440,30 @@ describe("supply chain", () => {
     for (const [name, pinned] of pins) expect([...pinned], name).toHaveLength(1);
   });
 
+  it("every job runs the Node of .nvmrc, the one the service image and the engines name", () => {
+    const version = readFileSync(join(REPOSITORY_ROOT, ".nvmrc"), "utf8").trim();
+    expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+    const setupNode = fileJobs.flatMap(({ file, job: j }) =>
+      stepsOf(j)
+        .filter((s) => action(s) === "actions/setup-node")
+        .map((s) => ({ file, with: s.with })),
+    );
+    expect(setupNode.length).toBeGreaterThan(0);
+    for (const step of setupNode) {
+      expect(step.with, step.file).toMatchObject({ "node-version-file": ".nvmrc" });
+      expect(step.with, step.file).not.toHaveProperty("node-version");
+    }
+    const dockerfile = readFileSync(join(REPOSITORY_ROOT, "service", "Dockerfile"), "utf8");
+    expect(/^ARG NODE_IMAGE=node:(\S+)-bookworm-slim$/m.exec(dockerfile)?.[1]).toBe(version);
+    const major = Number(version.split(".")[0]);
+    for (const dir of [REPOSITORY_ROOT, join(REPOSITORY_ROOT, "service")]) {
+      const engines = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+        engines: { node: string };
+      };
+      expect(engines.engines.node, dir).toBe(`>=${major}`);
+    }
+  });
+
   it("no workflow or action holds an AWS account id, role ARN or secret", () => {
     for (const { file, source } of sourceFiles) {
       expect(source, file).not.toMatch(/arn:aws:/);

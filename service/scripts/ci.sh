@@ -8,10 +8,6 @@
 # certificate from a throwaway CA, so the service connects with DB_SSL=verify-full and a CA file
 # exactly as it does in production.
 set -euo pipefail
-# The AWS SDK warns every Node 20 process that its releases after January 2027 need Node 22; the
-# image runs Node 20 (README), so the notice is known and would only bury real output.
-export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
-
 SERVICE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$SERVICE_DIR"
 

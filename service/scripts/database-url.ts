@@ -36,7 +36,7 @@ export function awsEnv(): Record<string, string> {
     "TABLE_ITEMS_NAME",
     "TOPIC_EVENTS_ARN",
   ];
-  const env: Record<string, string> = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+  const env: Record<string, string> = {};
   for (const name of names) {
     const value = process.env[name];
     if (value) env[name] = value;

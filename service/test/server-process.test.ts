@@ -39,8 +39,6 @@ describe("the service process", () => {
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       TABLE_ITEMS_NAME: resources.table,
       TOPIC_EVENTS_ARN: resources.topicArn,
-      // As in the image: keeps the SDK's multi-line Node 20 notice out of the JSON logs.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
   });
 

@@ -60,7 +60,6 @@ describe.skipIf(!motoUrl)(
           AWS_REGION: REGION,
           AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
           QUEUE_EVENTS_URL: resources.queueUrl,
           TABLE_ITEMS_NAME: resources.table,
           SERVICE_NAME: "items-worker",

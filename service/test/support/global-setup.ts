@@ -54,7 +54,7 @@ export default async function setup(project: TestProject) {
       banner: {
         js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);',
       },
-      target: "node20",
+      target: "node22",
       sourcemap: "linked",
       logLevel: "error",
     });
