@@ -28,27 +28,34 @@ declare module "vitest" {
 
 // cdktf records where every token was made, a stack trace it prints only if that token later fails
 // to resolve: thousands per synthesized stack, each of unlimited depth and, under vitest, mapped
-// frame by frame through the source maps. That was half the CPU time of the suite. Here a token's
-// creation stack has Node's default depth (10 frames), unmapped, and each frame is formatted only
-// when cdktf prints it (it only joins them); errors' own stacks are untouched.
+// frame by frame through the source maps. That was half the CPU time of the suite; kept to 10
+// unmapped frames it was still the largest single function (2 s of the workers' CPU). No test
+// reads a creation stack, so none is recorded unless FARGATE_PLATFORM_TOKEN_STACKS=1 asks for
+// them (to find where a token that fails to resolve was made): then 10 frames, unmapped, each
+// formatted only when cdktf prints it (it only joins them). Errors' own stacks are untouched.
 const stackTrace = createRequire(__filename)("cdktf/lib/tokens/private/stack-trace") as {
   captureStackTrace: (below?: (...args: never[]) => unknown) => string[];
 };
 const frames = (_: unknown, callSites: NodeJS.CallSite[]) => callSites;
-stackTrace.captureStackTrace = function captureStackTrace(below) {
-  const target: { stack?: NodeJS.CallSite[] } = {};
-  const mapStack = Error.prepareStackTrace;
-  Error.prepareStackTrace = frames;
-  let callSites: NodeJS.CallSite[];
-  try {
-    Error.captureStackTrace(target, below ?? captureStackTrace);
-    // V8 prepares the stack when it is first read: read it while `frames` is the preparer.
-    callSites = target.stack ?? [];
-  } finally {
-    Error.prepareStackTrace = mapStack;
-  }
-  return callSites.map((callSite) => ({ toString: () => String(callSite) })) as unknown as string[];
-};
+stackTrace.captureStackTrace =
+  process.env.FARGATE_PLATFORM_TOKEN_STACKS === "1"
+    ? function captureStackTrace(below) {
+        const target: { stack?: NodeJS.CallSite[] } = {};
+        const mapStack = Error.prepareStackTrace;
+        Error.prepareStackTrace = frames;
+        let callSites: NodeJS.CallSite[];
+        try {
+          Error.captureStackTrace(target, below ?? captureStackTrace);
+          // V8 prepares the stack when it is first read: read it while `frames` is the preparer.
+          callSites = target.stack ?? [];
+        } finally {
+          Error.prepareStackTrace = mapStack;
+        }
+        return callSites.map((callSite) => ({
+          toString: () => String(callSite),
+        })) as unknown as string[];
+      }
+    : () => [];
 
 // cdktf checks the Terraform version of every stack with `moved` blocks by running `terraform
 // version` in a shell, each time it validates one: 17 processes per run of this suite. The
