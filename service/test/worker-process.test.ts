@@ -177,7 +177,7 @@ describe.skipIf(!motoUrl)(
     }, 60_000);
 
     it("on a second signal during the drain, exits 1 at once; the unfinished messages come back", async () => {
-      const resources = await createResources(motoUrl, "twice", { visibilityTimeoutSeconds: 2 });
+      const resources = await createResources(motoUrl, "twice", { visibilityTimeoutSeconds: 1 });
       const worker = startWorker(resources);
       await worker.waitForLine((line) => line.message === "worker started");
 
@@ -190,7 +190,7 @@ describe.skipIf(!motoUrl)(
       expect(await worker.exited).toEqual({ code: 1, signal: null });
       dynamodbProxy.release();
 
-      // Redelivered after the visibility timeout (2 s here). The killed worker's writes may have
+      // Redelivered after the visibility timeout (1 s here). The killed worker's writes may have
       // reached DynamoDB (only the answers were held): those come back "already_applied".
       const all = await drainRest(resources, processed(worker), messages);
       expect(new Set(all.map((l) => l.event_id))).toEqual(new Set(events.map((e) => e.id)));
