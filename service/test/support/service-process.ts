@@ -19,8 +19,8 @@ export interface ServiceProcess {
 
 /**
  * Runs src/server.ts (or another entry point, such as src/worker.ts) as its own process, with
- * exactly the environment given: its JavaScript built for this run (global-setup.ts), with source
- * maps as the image runs it.
+ * exactly the environment given: its JavaScript built for this run (global-setup.ts), with the
+ * flags the image runs it with.
  */
 export function spawnService(env: Record<string, string>, entry = "src/server.ts"): ServiceProcess {
   const built = join(inject("serviceBuild"), `${basename(entry, ".ts")}.js`);
