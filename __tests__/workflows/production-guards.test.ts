@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { FIXTURE_MANIFEST } from "./pipeline-manifest";
+import { runAsRunner } from "./runner-shell";
 
 /**
  * The release's `production-guards` job, run as GitHub runs it (bash, jq, and `gh api` answered by
@@ -89,22 +89,15 @@ function run(settings: Record<string, Environment | undefined>) {
   }
   const summary = join(dir, "summary.md");
   writeFileSync(summary, "");
-  // No startup files, as the runner's shell: stdin here is a socket, and bash sources ~/.bashrc
-  // for a shell it takes for a remote one (on this machine that ran `pyenv init`, 0.2 s each).
-  const result = spawnSync(
-    "bash",
-    ["--noprofile", "--norc", "-e", "-o", "pipefail", "-c", script],
-    {
-      cwd: dir,
-      encoding: "utf8",
-      env: {
-        PATH: `${dir}:${process.env.PATH}`,
-        GH_STUB_DIR: stubs,
-        GH_TOKEN: "unused",
-        GITHUB_STEP_SUMMARY: summary,
-      },
+  const result = runAsRunner(script, {
+    cwd: dir,
+    env: {
+      PATH: `${dir}:${process.env.PATH}`,
+      GH_STUB_DIR: stubs,
+      GH_TOKEN: "unused",
+      GITHUB_STEP_SUMMARY: summary,
     },
-  );
+  });
   return {
     status: result.status,
     out: result.stdout + result.stderr,

@@ -14,7 +14,6 @@
  * validated against the action schema, pinned like the workflows, and run as the jobs call it.
  */
 import { validateAction, validateWorkflow } from "@action-validator/core";
-import { spawnSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -35,6 +34,7 @@ import {
   PipelineManifest,
   REPOSITORY_ROOT,
 } from "./pipeline-manifest";
+import { runAsRunner } from "./runner-shell";
 
 interface Step {
   id?: string;
@@ -203,12 +203,10 @@ function runStepOnce(step: Step | undefined, jobEnv: Record<string, string>, tex
   writeFileSync(join(workspace, "cdktf.out", "pipeline.json"), text);
   const output = join(workspace, "github-output");
   writeFileSync(output, "");
-  const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run], {
+  const result = runAsRunner(step.run, {
     cwd: workspace,
-    encoding: "utf8",
     env: { PATH: process.env.PATH, ...jobEnv, GITHUB_OUTPUT: output },
   });
-  if (result.error) throw new Error(`bash missing? ${result.error.message}`);
   const lines = readFileSync(output, "utf8").split("\n").filter(Boolean);
   const outputs: Record<string, string> = Object.fromEntries(
     lines.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
@@ -1174,21 +1172,16 @@ describe("plan summaries", () => {
       const summary = join(dir, "summary.md");
       for (const s of used.runs.steps) {
         const run = evaluateAll(s, { inputs, env });
-        const result = spawnSync(
-          "bash",
-          ["--noprofile", "--norc", "-eo", "pipefail", "-c", run.run!],
-          {
-            cwd: run["working-directory"] ?? dir,
-            encoding: "utf8",
-            env: {
-              PATH: `${join(dir, "bin")}:${process.env.PATH}`,
-              ...env,
-              ...run.env,
-              RUNNER_TEMP: dir,
-              GITHUB_STEP_SUMMARY: summary,
-            },
+        const result = runAsRunner(run.run!, {
+          cwd: run["working-directory"] ?? dir,
+          env: {
+            PATH: `${join(dir, "bin")}:${process.env.PATH}`,
+            ...env,
+            ...run.env,
+            RUNNER_TEMP: dir,
+            GITHUB_STEP_SUMMARY: summary,
           },
-        );
+        });
         expect(result.status, result.stderr).toBe(0);
       }
       return readFileSync(summary, "utf8");
