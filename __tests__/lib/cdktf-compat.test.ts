@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import "../../src/lib/cdktf-compat";
 import { bareStack, synth } from "../helpers";
 
-describe("cdktf on Node 24", () => {
+describe("cdktf on Node 22 and later", () => {
   const warnings: Error[] = [];
   const listen = (warning: Error) => warnings.push(warning);
   afterEach(() => {
