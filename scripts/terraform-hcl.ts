@@ -6,7 +6,7 @@
 // string holds a `${` reference, as every policy document here does.)
 import { App } from "cdktf";
 import type { IConstruct } from "constructs";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildPlatform } from "../src/app";
@@ -134,7 +134,13 @@ export function toHcl(json: JsonObject, blocks: Map<string, Set<string>>): strin
 
 /** The block keys of every resource type the platform's stacks use. */
 export function platformBlockKeys(): Map<string, Set<string>> {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), "hcl-app-")) });
-  buildPlatform(app, parseConfig(), loadBackend());
-  return blockKeys(app);
+  // The app is built and never synthesized, but App makes its output directory at once.
+  const outdir = mkdtempSync(join(tmpdir(), "hcl-app-"));
+  try {
+    const app = new App({ outdir });
+    buildPlatform(app, parseConfig(), loadBackend());
+    return blockKeys(app);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }

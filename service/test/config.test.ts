@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, loadWorkerConfig, packageVersion } from "../src/config.js";
 
 const VALID = {
@@ -150,8 +150,18 @@ describe("loadConfig", () => {
     expect(JSON.stringify(error.problems) + error.message).not.toContain(VALID.DB_PASSWORD);
   });
 
-  it("reads the CA bundle named by DB_SSL_CA_FILE", () => {
+  const dirs: string[] = [];
+  const tempDir = () => {
     const dir = mkdtempSync(join(tmpdir(), "ca-"));
+    dirs.push(dir);
+    return dir;
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reads the CA bundle named by DB_SSL_CA_FILE", () => {
+    const dir = tempDir();
     const file = join(dir, "rds.pem");
     const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     writeFileSync(file, pem);
@@ -164,7 +174,7 @@ describe("loadConfig", () => {
     expect(missing.problems[0]).toMatchObject({ variable: "DB_SSL_CA_FILE" });
     expect(missing.message).toContain("ENOENT");
 
-    const dir = mkdtempSync(join(tmpdir(), "ca-"));
+    const dir = tempDir();
     const file = join(dir, "not-a-cert.txt");
     writeFileSync(file, "hello");
     expect(problemsFor({ ...VALID, DB_SSL_CA_FILE: file }).problems[0]).toEqual({
