@@ -59,6 +59,7 @@ interface Job {
   strategy?: { "fail-fast"?: boolean; matrix?: Record<string, unknown> };
   outputs?: Record<string, string>;
   env?: Record<string, string>;
+  "runs-on"?: string;
   uses?: string;
   with?: Record<string, string | number | boolean>;
   steps?: Step[];
@@ -394,6 +395,16 @@ describe("workflow files", () => {
         expect(step.shell, name).toBe("bash");
       }
     }
+  });
+
+  it("every job runs on ubuntu-24.04, and the tests run its steps' scripts with that image's jq, 1.7.1", () => {
+    for (const [file, wf] of workflows) {
+      for (const [id, j] of Object.entries(wf.jobs)) {
+        if (j.uses === undefined) expect(j["runs-on"], `${file} ${id}`).toBe("ubuntu-24.04");
+      }
+    }
+    const jq = runAsRunner("jq --version", { cwd: tmpdir(), env: { PATH: process.env.PATH } });
+    expect(jq.stdout.trim()).toBe("jq-1.7.1");
   });
 });
 
