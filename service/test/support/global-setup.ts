@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { build } from "esbuild";
 import type { TestProject } from "vitest/node";
 import { findMotoServer, INSTALL_COMMAND, startMoto } from "./moto.js";
 import { createPglite } from "./pglite-cluster.js";
+import { entryPointBuild } from "./entry-build.js";
 
 const SERVICE_DIR = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -16,7 +14,7 @@ declare module "vitest" {
     databaseIsPglite: boolean;
     /** moto's URL, or "" when moto_server is not installed (the emulator tests are skipped). */
     motoUrl: string;
-    /** The directory of the entry points built for this run (`server.js`, `worker.js`). */
+    /** The directory of the entry points built from the current sources (`server.js`, `worker.js`). */
     serviceBuild: string;
   }
 }
@@ -33,33 +31,9 @@ export default async function setup(project: TestProject) {
   // All at once: moto (Python) and PGlite (WebAssembly) each take about a second.
   await Promise.all([startEmulator(), startDatabase(), buildEntryPoints()]);
 
-  /**
-   * The server and the worker as JavaScript, once for the run: the tests that run them as
-   * processes start plain `node` (as the image does), not tsx, which took a second of CPU per
-   * process. One file per entry point with its dependencies in it: a process loads one file
-   * instead of the AWS SDK's hundreds, 0.27 s of CPU to start instead of 0.6 s. Without a source
-   * map: Node parses a linked one at start-up, and the bundle's (6.7 MB) took that back to 0.55 s;
-   * a stack trace in a process's log names bundle lines instead of src/ ones. In a directory
-   * beside src/ so that what the code reads relative to itself (../package.json) is found.
-   */
+  /** The server and the worker as JavaScript, built when their sources changed (entry-build.ts). */
   async function buildEntryPoints() {
-    const outdir = await mkdtemp(join(SERVICE_DIR, ".test-build-"));
-    teardown.push(() => rm(outdir, { recursive: true, force: true }));
-    await build({
-      absWorkingDir: SERVICE_DIR,
-      entryPoints: ["src/server.ts", "src/worker.ts"],
-      outdir,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      // The CommonJS dependencies (pg, the AWS SDK) call require() for Node's own modules.
-      banner: {
-        js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);',
-      },
-      target: "node22",
-      logLevel: "error",
-    });
-    project.provide("serviceBuild", outdir);
+    project.provide("serviceBuild", await entryPointBuild(SERVICE_DIR));
   }
 
   async function startEmulator() {

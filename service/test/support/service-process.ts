@@ -19,14 +19,16 @@ export interface ServiceProcess {
 
 /**
  * Runs src/server.ts (or another entry point, such as src/worker.ts) as its own process, with
- * exactly the environment given: its JavaScript built for this run (global-setup.ts), with the
- * flags the image runs it with.
+ * exactly the environment given (and NODE_COMPILE_CACHE, V8's code cache of the build): its
+ * JavaScript as built from the current sources (entry-build.ts), with the flags the image runs it
+ * with.
  */
 export function spawnService(env: Record<string, string>, entry = "src/server.ts"): ServiceProcess {
-  const built = join(inject("serviceBuild"), `${basename(entry, ".ts")}.js`);
+  const build = inject("serviceBuild");
+  const built = join(build, `${basename(entry, ".ts")}.js`);
   const child = spawn(process.execPath, ["--enable-source-maps", built], {
     cwd: SERVICE_DIR,
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: { PATH: process.env.PATH ?? "", NODE_COMPILE_CACHE: join(build, "compile-cache"), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
