@@ -226,10 +226,12 @@ describe.skipIf(!motoUrl)(
           MessageBody: '{"type":"item.exploded"}',
         }),
       );
+      // Long polls: SQS (and moto) answers as soon as the worker's receive past maxReceiveCount
+      // moves the message over, instead of being asked every 50 ms.
       const dead = await eventually(
         async () => {
           const { Messages } = await check.sqs.send(
-            new ReceiveMessageCommand({ QueueUrl: resources.dlqUrl, WaitTimeSeconds: 0 }),
+            new ReceiveMessageCommand({ QueueUrl: resources.dlqUrl, WaitTimeSeconds: 2 }),
           );
           return Messages?.find((m) => m.MessageId === MessageId);
         },
