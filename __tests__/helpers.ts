@@ -1,4 +1,5 @@
-import { TerraformOutput, TerraformStack, Testing } from "cdktf";
+import { type App, TerraformOutput, TerraformStack, Testing } from "cdktf";
+import { invokeAspects } from "cdktf/lib/synthesize/synthesizer";
 import { createHash } from "node:crypto";
 import {
   closeSync,
@@ -41,13 +42,54 @@ export interface StackJson {
 
 /**
  * The stack's Terraform JSON as `app.synth()` writes it: every stack of the app is prepared first,
- * which turns references between stacks into outputs and `terraform_remote_state` data sources.
+ * which turns references between stacks into outputs and `terraform_remote_state` data sources;
+ * then its aspects run and it is rendered, as `Testing.synth` does. The result is what
+ * `JSON.parse(Testing.synth(stack))` returns, keys sorted and cdktf's "//" metadata left out,
+ * made in one pass (`plainJson`) instead of three: Testing.synth copies every object once per key,
+ * then writes the JSON text that this would parse again.
  */
 export function synth(stack: TerraformStack): StackJson {
   for (const child of stack.node.root.node.children) {
     if (TerraformStack.isStack(child)) child.prepareStack();
   }
-  return JSON.parse(Testing.synth(stack)) as StackJson;
+  return rendered(stack);
+}
+
+/**
+ * Every stack of `app` by name, as `synth` gives each, in `app.synth()`'s order: all stacks
+ * prepared once, then each rendered (synth on each stack would prepare them all once per stack).
+ */
+export function synthApp(app: App): Record<string, StackJson> {
+  const stacks = app.node.children.filter((child) => TerraformStack.isStack(child));
+  for (const stack of stacks) stack.prepareStack();
+  return Object.fromEntries(stacks.map((stack) => [stack.node.id, rendered(stack)]));
+}
+
+function rendered(stack: TerraformStack): StackJson {
+  invokeAspects(stack);
+  return plainJson(stack.toTerraform()) as StackJson;
+}
+
+/**
+ * `value` as JSON.parse(JSON.stringify(value)) with every object's keys sorted and every "//" key
+ * left out: what Testing.synth's removeMetadata and json-stable-stringify make of cdktf's output.
+ */
+export function plainJson(value: unknown): unknown {
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    return value.map((item) => {
+      const plain = plainJson(item);
+      return plain === undefined || typeof plain === "function" ? null : plain;
+    });
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    if (key === "//") continue;
+    const plain = plainJson((value as Record<string, unknown>)[key]);
+    if (plain !== undefined && typeof plain !== "function") out[key] = plain;
+  }
+  return out;
 }
 
 /**
@@ -262,9 +304,7 @@ export function platformJson(backend: BackendConfig = committedBackend): Record<
       sharedAcrossWorkers(`platform ${key}`, () => {
         const app = Testing.app();
         buildPlatform(app, parseConfig(), backend);
-        return Object.fromEntries(
-          app.node.children.map((stack) => [stack.node.id, synth(stack as TerraformStack)]),
-        );
+        return synthApp(app);
       }),
     );
     platforms.set(key, stacks);
