@@ -92,9 +92,17 @@ export function lifecyclePolicyProblems(policy: LifecyclePolicy): string[] {
   return problems;
 }
 
+/** ECR's tag patterns (`*` matches any characters), compiled once each: a history replays thousands. */
+const patterns = new Map<string, RegExp>();
+
 function patternMatches(pattern: string, tag: string): boolean {
-  const escaped = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
-  return new RegExp(`^${escaped.join(".*")}$`).test(tag);
+  let regex = patterns.get(pattern);
+  if (regex === undefined) {
+    const escaped = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+    regex = new RegExp(`^${escaped.join(".*")}$`);
+    patterns.set(pattern, regex);
+  }
+  return regex.test(tag);
 }
 
 /** Whether `rule`'s selection (its tag status and filters, not its count) matches `image`. */
