@@ -13,13 +13,14 @@
  * removes the older builds.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { build, version, type BuildOptions } from "esbuild";
 
 const PREFIX = ".test-build-";
 const INPUTS = "inputs.json";
+const HOUR = 60 * 60 * 1000;
 
 const options = {
   entryPoints: ["src/server.ts", "src/worker.ts"],
@@ -69,10 +70,11 @@ function upToDate(serviceDir: string, dir: string, key: string): boolean {
 /** The directory holding `server.js` and `worker.js` built from the current sources. */
 export async function entryPointBuild(serviceDir: string): Promise<string> {
   const key = buildKey(serviceDir);
-  // Another run's build in progress is left alone.
+  // Another run's build in progress is left alone, unless it is an hour old (that run died).
   const builds = readdirSync(serviceDir)
-    .filter((name) => name.startsWith(PREFIX) && !name.startsWith(`${PREFIX}new-`))
-    .map((name) => join(serviceDir, name));
+    .filter((name) => name.startsWith(PREFIX))
+    .map((name) => join(serviceDir, name))
+    .filter((dir) => !dir.includes(`${PREFIX}new-`) || statSync(dir).mtimeMs < Date.now() - HOUR);
   const current = builds.find((dir) => upToDate(serviceDir, dir, key));
   if (current) return current;
 
@@ -82,6 +84,9 @@ export async function entryPointBuild(serviceDir: string): Promise<string> {
     absWorkingDir: serviceDir,
     outdir: staging,
     metafile: true,
+  }).catch(async (error: unknown) => {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
   });
   const inputs = Object.fromEntries(
     Object.keys(result.metafile.inputs)
