@@ -61,55 +61,29 @@ export interface Moto {
   logTail(lines: number): string;
 }
 
-/** scripts/moto/patches.py: fixes to moto the launchers apply (an atomic SQS DeleteMessage). */
-const PATCHES_DIR = join(ROOT, "scripts", "moto");
-
 /**
- * moto's server is started through its Python API, so that hosted zones the stacks write into
- * (created by the harness before the apply, as an operator would) get the ids the configuration
- * names: moto lets a caller reserve an id for a zone name before it is created.
+ * scripts/moto/launch.py starts the server with the project's fixes to moto (an atomic SQS
+ * DeleteMessage), gives the hosted zones the stacks write into (created by the harness before the
+ * apply, as an operator would) the ids the configuration names, and stops the server should the
+ * harness die without stopping it.
  */
-const LAUNCHER = `
-import json, os, sys, threading, time
-sys.dont_write_bytecode = True
-sys.path.insert(0, sys.argv[3])
-import patches
-patches.apply()
-from moto.route53.models import HostedZoneIdentifier
-from moto.utilities.id_generator import moto_id_manager
-from moto.server import main
-zones, port = json.loads(sys.argv[1]), sys.argv[2]
-for zone in zones:
-    moto_id_manager.set_custom_id(HostedZoneIdentifier(zone["account"], zone["name"] + ".", None), zone["id"])
-parent = os.getppid()
-def orphaned():
-    # The harness died without stopping moto (e.g. SIGKILL): stop too.
-    while os.getppid() == parent:
-        time.sleep(1)
-    os._exit(0)
-threading.Thread(target=orphaned, daemon=True).start()
-main(["-H", "127.0.0.1", "-p", port])
-`;
+const LAUNCHER = join(ROOT, "scripts", "moto", "launch.py");
 
 export async function startMoto(options: MotoOptions): Promise<Moto> {
   const port = await freePort();
   const python = join(dirname(options.motoServer), "python");
   const log = openSync(options.logFile, "a");
-  const child = spawn(
-    python,
-    ["-c", LAUNCHER, JSON.stringify(options.zones), String(port), PATCHES_DIR],
-    {
-      stdio: ["ignore", log, log],
-      env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        HOME: process.env.HOME ?? "/tmp",
-        // Certificates are issued at once instead of after 60 s (nobody answers the DNS check).
-        MOTO_ACM_VALIDATION_WAIT: "0",
-        // AWS managed policies (arn:aws:iam::aws:policy/...) exist, as in AWS.
-        MOTO_IAM_LOAD_MANAGED_POLICIES: "true",
-      },
+  const child = spawn(python, [LAUNCHER, String(port), JSON.stringify(options.zones)], {
+    stdio: ["ignore", log, log],
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/tmp",
+      // Certificates are issued at once instead of after 60 s (nobody answers the DNS check).
+      MOTO_ACM_VALIDATION_WAIT: "0",
+      // AWS managed policies (arn:aws:iam::aws:policy/...) exist, as in AWS.
+      MOTO_IAM_LOAD_MANAGED_POLICIES: "true",
     },
-  );
+  });
   closeSync(log);
   track(child, "SIGKILL");
   const url = `http://127.0.0.1:${port}`;

@@ -31,25 +31,11 @@ export function findMotoServer(env: NodeJS.ProcessEnv = process.env): string | u
   return existsSync(server) ? server : undefined;
 }
 
-/** scripts/moto/patches.py: fixes to moto the launchers apply (an atomic SQS DeleteMessage). */
-const PATCHES_DIR = fileURLToPath(new URL("../../../scripts/moto", import.meta.url));
-
-// Started through Python so that moto stops by itself if the test runner dies without stopping it.
-const LAUNCHER = `
-import os, sys, threading, time
-sys.dont_write_bytecode = True
-sys.path.insert(0, sys.argv[2])
-import patches
-patches.apply()
-from moto.server import main
-parent = os.getppid()
-def orphaned():
-    while os.getppid() == parent:
-        time.sleep(1)
-    os._exit(0)
-threading.Thread(target=orphaned, daemon=True).start()
-main(["-H", "127.0.0.1", "-p", sys.argv[1]])
-`;
+/**
+ * scripts/moto/launch.py starts the server with the project's fixes to moto (an atomic SQS
+ * DeleteMessage), and stops it should the test runner die without stopping it.
+ */
+const LAUNCHER = fileURLToPath(new URL("../../../scripts/moto/launch.py", import.meta.url));
 
 export interface Moto {
   url: string;
@@ -62,7 +48,7 @@ export async function startMoto(motoServer: string): Promise<Moto> {
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
     let output = "";
-    const child: ChildProcess = spawn(python, ["-c", LAUNCHER, String(port), PATCHES_DIR], {
+    const child: ChildProcess = spawn(python, [LAUNCHER, String(port)], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" },
     });
